@@ -1,0 +1,107 @@
+"""`lead-pipeline generate|refresh`: the command line (outputs.md "Running a refresh")."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from lead_pipeline.lib import paths
+
+
+def _rates(values: list[str]) -> dict[str, float]:
+    rates: dict[str, float] = {}
+    for item in values:
+        name, sep, number = item.partition("=")
+        if not sep:
+            raise SystemExit(f"--rate takes RULE=FRACTION (e.g. Q-C1=0.05), not {item!r}")
+        try:
+            rates[name.strip()] = float(number)
+        except ValueError:
+            raise SystemExit(f"--rate {item!r}: {number!r} is not a number") from None
+    return rates
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from lead_pipeline.lib.generator import ProblemRates, generate
+
+    if args.no_problems:
+        rates = ProblemRates.zero()
+    else:
+        try:
+            rates = ProblemRates.from_mapping(_rates(args.rate))
+        except ValueError as exc:
+            print(f"lead-pipeline generate: {exc}", file=sys.stderr)
+            return 2
+    summary = generate(Path(args.out), args.students, args.seed, rates=rates,
+                       schools=args.schools)
+    total = sum(summary.rows.values())
+    print(f"wrote {summary.out}: {summary.students} students, {summary.schools} schools, "
+          f"{total:,} rows in {len(summary.rows)} tables, {summary.seconds:.1f} s")
+    print(f"planted problems: {summary.planted_path}")
+    return 0
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from lead_pipeline.refresh import run_refresh
+
+    started = time.perf_counter()
+    outcome = run_refresh(Path(args.snapshot), output=Path(args.output),
+                          database=Path(args.database) if args.database else None,
+                          log_level="INFO" if args.verbose else "CRITICAL")
+    seconds = time.perf_counter() - started
+    if not outcome.success:
+        print(f"refresh of {outcome.snapshot} stopped: the snapshot fails integrity; the last "
+              "good snapshot and published reports are unchanged.", file=sys.stderr)
+        for line in outcome.problems:
+            print(f"  {line}", file=sys.stderr)
+        return 1
+    print(f"refresh of {outcome.snapshot} ({outcome.snapshot_date}) done in {seconds:.1f} s")
+    print(f"DuckDB file: {outcome.database}  (schema 'snapshot', load {outcome.load_id})")
+    rows = sum(outcome.tables.values())
+    print(f"snapshot: {len(outcome.tables)} tables, {rows:,} rows")
+    failed = [c for c in outcome.checks if not c.passed]
+    print(f"checks: {len(outcome.checks)} run, {len(outcome.checks) - len(failed)} passed, "
+          f"{len(failed)} with findings")
+    for line in outcome.warnings:
+        print(f"  warning: {line}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lead-pipeline",
+        description="Kentucky LEAD reports and the Kansas KIAS extract from a weekend SIS "
+        "snapshot.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("generate", help="write a synthetic district snapshot")
+    gen.add_argument("--out", required=True, help="folder to write the snapshot into")
+    gen.add_argument("--students", type=int, required=True)
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--schools", type=int, default=None,
+                     help="number of schools (default: about one per 667 students)")
+    gen.add_argument("--rate", action="append", default=[], metavar="RULE=FRACTION",
+                     help="rate of a planted problem, e.g. Q-C1=0.05 (repeatable)")
+    gen.add_argument("--no-problems", action="store_true",
+                     help="plant no problems at all (every rate 0)")
+    gen.set_defaults(func=cmd_generate)
+
+    ref = sub.add_parser("refresh", help="load a snapshot and publish the reports")
+    ref.add_argument("--snapshot", default=str(paths.default_snapshot_dir()))
+    ref.add_argument("--output", default=str(paths.default_output_dir()))
+    ref.add_argument("--database", default=None,
+                     help="DuckDB file (default data/warehouse/lead_pipeline.duckdb)")
+    ref.add_argument("--verbose", action="store_true", help="show Dagster's event log")
+    ref.set_defaults(func=cmd_refresh)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,15 @@
+"""The one entry point: every asset, check, job and schedule under defs/, with the resources."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+
+from lead_pipeline.defs.resources import resources
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    found = dg.load_from_defs_folder(path_within_project=Path(__file__).parent)
+    return dg.Definitions.merge(found, dg.Definitions(resources=resources()))

@@ -1,0 +1,176 @@
+"""The snapshot stage: the weekend folder into DuckDB, with its integrity checks.
+
+`snapshot/candidate` loads the folder beside the current snapshot and carries the blocking
+checks; only when they pass does `snapshot/<Table>` (one asset per table) drop the orphan and
+reversed rows (warning checks) and switch the `snapshot` views to the new load. Both report
+families read those views.
+"""
+
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+from pydantic import Field
+
+from lead_pipeline.defs.resources import PipelineSettings
+from lead_pipeline.lib.snapshot import store
+from lead_pipeline.lib.snapshot.findings import Check, Finding
+from lead_pipeline.lib.snapshot.integrity import drop_invalid_rows
+from lead_pipeline.lib.snapshot.reader import load_folder
+from lead_pipeline.lib.snapshot.schema import SQL_TYPE, TABLES, Table
+
+GROUP = "snapshot"
+CANDIDATE = dg.AssetKey(["snapshot", "candidate"])
+BLOCKING = [c for c in Check if c.blocking]
+WARNING = [c for c in Check if not c.blocking]
+
+
+def table_key(name: str) -> dg.AssetKey:
+    return dg.AssetKey(["snapshot", name])
+
+
+class SnapshotConfig(dg.Config):
+    folder: str = Field(
+        default="",
+        description="Snapshot folder to load; empty means the settings' snapshot_dir.")
+
+
+def findings_metadata(findings: list[Finding]) -> dict[str, dg.MetadataValue]:
+    """Counts and a table of where: ids and row numbers only, never a student's values."""
+    meta: dict[str, dg.MetadataValue] = {
+        "findings": dg.MetadataValue.int(len(findings)),
+        "rows": dg.MetadataValue.int(sum(f.rows for f in findings)),
+    }
+    if findings:
+        lines = ["| where | rows | message | first rows |", "|---|---|---|---|"]
+        lines += [f"| {f.where} | {f.rows} | {f.message} | {'; '.join(f.first)} |"
+                  for f in findings[:50]]
+        meta["details"] = dg.MetadataValue.md("\n".join(lines))
+    return meta
+
+
+def _check_result(check: Check, findings: list[Finding], asset: dg.AssetKey
+                  ) -> dg.AssetCheckResult:
+    mine = [f for f in findings if f.check is check]
+    return dg.AssetCheckResult(
+        asset_key=asset,
+        check_name=check.value,
+        passed=not mine,
+        severity=dg.AssetCheckSeverity.ERROR if check.blocking else dg.AssetCheckSeverity.WARN,
+        metadata=findings_metadata(mine),
+        description=check.description,
+    )
+
+
+@dg.asset(
+    key=CANDIDATE,
+    group_name=GROUP,
+    kinds={"duckdb"},
+    description="The snapshot folder loaded as text and typed into its own schema "
+    "(snapshot_load_<n>) beside the current one. Its blocking checks decide whether it may "
+    "replace the snapshot the reports read.",
+    check_specs=[dg.AssetCheckSpec(c.value, asset=CANDIDATE, blocking=True,
+                                   description=c.description) for c in BLOCKING],
+)
+def candidate(context: dg.AssetExecutionContext, config: SnapshotConfig,
+              duckdb: DuckDBResource, settings: PipelineSettings) -> Iterator[object]:
+    folder = Path(config.folder or settings.snapshot_dir).resolve()
+    with duckdb.get_connection() as con:
+        load_id, schema = store.new_load_schema(con)
+        result = load_folder(con, folder, schema)
+        store.record_load(con, load_id, result, result.findings)
+    m = result.manifest
+    context.log.info(
+        f"load {load_id} of {folder}: {len(result.tables)} tables, "
+        f"{sum(result.row_counts.values())} rows, {len(result.blocking)} blocking finding(s)")
+    for note in result.notes:
+        context.log.info(note)
+    for finding in result.blocking:
+        context.log.error(finding.line())
+    yield dg.MaterializeResult(metadata={
+        "folder": dg.MetadataValue.path(str(folder)),
+        "load_id": dg.MetadataValue.int(load_id),
+        "schema": dg.MetadataValue.text(schema),
+        "snapshot_date": dg.MetadataValue.text(str(m.snapshot_date) if m else "unknown"),
+        "end_year": dg.MetadataValue.int(m.end_year) if m else dg.MetadataValue.text("unknown"),
+        "families": dg.MetadataValue.text(", ".join(f.value for f in result.families)),
+        "notes": dg.MetadataValue.md("\n".join(f"- {n}" for n in result.notes) or "none"),
+        "tables": dg.MetadataValue.int(len(result.tables)),
+        "dagster/row_count": dg.MetadataValue.int(sum(result.row_counts.values())),
+    })
+    for check in BLOCKING:
+        yield _check_result(check, result.findings, CANDIDATE)
+
+
+def _table_spec(table: Table) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        table_key(table.name),
+        deps=[CANDIDATE],
+        group_name=GROUP,
+        kinds={"duckdb"},
+        skippable=True,
+        description=f"{table.name} of the current snapshot ({table.family.value}). "
+        + (table.doc + ". " if table.doc else "")
+        + f"Key: {', '.join(table.key)}.",
+        metadata={"dagster/column_schema": dg.TableSchema(columns=[
+            dg.TableColumn(c.name, SQL_TYPE[c.kind], description=c.doc or None)
+            for c in table.columns])},
+    )
+
+
+def _warning_specs() -> list[dg.AssetCheckSpec]:
+    specs = []
+    for table in TABLES:
+        if table.references:
+            specs.append(dg.AssetCheckSpec(Check.ORPHAN.value, asset=table_key(table.name),
+                                           description=Check.ORPHAN.description))
+        if table.interval:
+            specs.append(dg.AssetCheckSpec(Check.REVERSED.value, asset=table_key(table.name),
+                                           description=Check.REVERSED.description))
+    return specs
+
+
+@dg.multi_asset(
+    name="snapshot_tables",
+    specs=[_table_spec(t) for t in TABLES],
+    check_specs=_warning_specs(),
+    can_subset=False,
+)
+def snapshot_tables(context: dg.AssetExecutionContext,
+                    duckdb: DuckDBResource) -> Iterator[object]:
+    """Drop orphan and reversed rows from the candidate, then make it the current snapshot in
+    one transaction. Tables of a family the snapshot does not hold are not materialised, so
+    that family's reports are skipped."""
+    with duckdb.get_connection() as con:
+        load_id = store.latest_load_id(con)
+        if load_id is None:
+            raise dg.Failure("no snapshot has been loaded: materialise snapshot/candidate first")
+        schema = store.load_schema(load_id)
+        tables = [r[0] for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = ?", [schema]).fetchall()]
+        dropped = drop_invalid_rows(con, schema, tables)
+        store.add_findings(con, load_id, dropped)
+        store.promote(con, load_id, tables)
+        counts = {t: con.execute(f'SELECT count(*) FROM {schema}."{t}"').fetchone()[0]  # type: ignore[index]
+                  for t in tables}
+    for finding in dropped:
+        context.log.warning(finding.line())
+    for table in TABLES:
+        if table.name not in counts:
+            continue
+        key = table_key(table.name)
+        mine = [f for f in dropped if f.table == table.name]
+        yield dg.MaterializeResult(asset_key=key, metadata={
+            "dagster/row_count": dg.MetadataValue.int(int(counts[table.name])),
+            "rows_left_out": dg.MetadataValue.int(sum(f.rows for f in mine)),
+            "load_id": dg.MetadataValue.int(int(load_id)),
+        })
+        if table.references:
+            yield _check_result(Check.ORPHAN, mine, key)
+        if table.interval:
+            yield _check_result(Check.REVERSED, mine, key)
+
+
+

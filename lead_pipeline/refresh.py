@@ -1,0 +1,100 @@
+"""Run the refresh in-process: the same assets the UI and the schedule run, for scripts and CI.
+
+The outcome is read back from the run's events and from the DuckDB file, so what the command
+prints is what an operator would see in the Dagster UI.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dagster as dg
+
+from lead_pipeline.defs.resources import resources
+from lead_pipeline.lib.snapshot import store
+
+
+@dataclass
+class CheckOutcome:
+    asset: str
+    name: str
+    passed: bool
+    severity: str
+    findings: int
+
+
+@dataclass
+class RefreshOutcome:
+    success: bool
+    database: Path
+    snapshot: Path
+    load_id: int | None = None
+    snapshot_date: str | None = None
+    problems: list[str] = field(default_factory=list)
+    """One line per blocking finding (or the error that stopped the run)."""
+    warnings: list[str] = field(default_factory=list)
+    checks: list[CheckOutcome] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    tables: dict[str, int] = field(default_factory=dict)
+
+
+def _instance() -> dg.DagsterInstance:
+    """The project's instance when DAGSTER_HOME is set (runs show in the UI), else a throwaway."""
+    if os.environ.get("DAGSTER_HOME"):
+        return dg.DagsterInstance.get()
+    return dg.DagsterInstance.ephemeral()
+
+
+def all_assets() -> list[dg.AssetsDefinition]:
+    from lead_pipeline.definitions import defs
+
+    return [a for a in defs().assets or [] if isinstance(a, dg.AssetsDefinition)]
+
+
+def run_refresh(snapshot: Path, *, output: Path | None = None, database: Path | None = None,
+                log_level: str = "CRITICAL") -> RefreshOutcome:
+    """Materialise every asset on `snapshot`. Dagster's console log is quiet by default: the
+    outcome carries what the caller prints."""
+    snapshot = snapshot.resolve()
+    res = resources(None if database is None else str(database),
+                    **({"output_dir": str(output)} if output else {}))
+    db_path = Path(res["duckdb"].database)  # type: ignore[attr-defined]
+    outcome = RefreshOutcome(success=False, database=db_path, snapshot=snapshot)
+    with _instance() as instance:
+        result = dg.materialize(
+            all_assets(),
+            resources=res,
+            run_config={
+                "ops": {"snapshot__candidate": {"config": {"folder": str(snapshot)}}},
+                "loggers": {"console": {"config": {"log_level": log_level}}},
+            },
+            instance=instance,
+            raise_on_error=False,
+        )
+        for ev in result.get_asset_check_evaluations():
+            outcome.checks.append(CheckOutcome(
+                asset=ev.asset_key.to_user_string(), name=ev.check_name, passed=ev.passed,
+                severity=ev.severity.value,
+                findings=int(ev.metadata["findings"].value) if "findings" in ev.metadata else 0))
+        failures = [e for e in result.all_events if e.is_step_failure]
+    outcome.success = result.success
+
+    import duckdb
+
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        outcome.load_id = store.latest_load_id(con)
+        if outcome.load_id is not None:
+            for finding in store.findings(con, outcome.load_id):
+                (outcome.problems if finding.blocking else outcome.warnings).append(finding.line())
+            current = store.current(con)
+            if current and current.load_id == outcome.load_id:
+                outcome.snapshot_date = str(current.snapshot_date)
+                outcome.tables = store.row_counts(con)
+    if not outcome.success and not outcome.problems:
+        for failure in failures:
+            data = failure.step_failure_data
+            err = data.error.message.strip() if data and data.error else "step failed"
+            outcome.problems.append(f"{failure.step_key}: {err.splitlines()[0]}")
+    return outcome
