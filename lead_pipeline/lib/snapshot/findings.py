@@ -73,8 +73,8 @@ class Finding:
         """One line for a terminal or a log: where, what, how many, which."""
         text = f"{self.where}: {self.message}"
         if self.first:
-            more = f" (first {len(self.first)})" if self.rows > len(self.first) else ""
-            text += f"; rows{more}: " + ", ".join(self.first)
+            label = "first rows" if len(self.first) == FIRST_N < self.rows else "rows"
+            text += f"; {label}: " + ", ".join(self.first)
         return text
 
     def as_row(self) -> dict[str, object]:

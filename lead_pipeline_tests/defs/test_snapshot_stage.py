@@ -1,0 +1,113 @@
+"""The snapshot stage through Dagster, on real DuckDB files: checks, load beside, switch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from lead_pipeline.lib.snapshot import store
+from lead_pipeline.lib.snapshot.docs import render
+from lead_pipeline.lib.snapshot.findings import Check
+from lead_pipeline.lib.snapshot.schema import TABLES
+from lead_pipeline.refresh import all_assets, run_refresh
+from lead_pipeline_tests.builders import tiny
+
+
+@pytest.fixture(autouse=True)
+def _no_dagster_home(monkeypatch):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+
+
+def test_good_snapshot_becomes_current_with_check_results(tmp_path: Path):
+    s = tiny()
+    s.add("Roster", rosterID=801, personID=1, sectionID=999, trialID=300)
+    db = tmp_path / "w.duckdb"
+    outcome = run_refresh(s.write(tmp_path / "good"), database=db)
+    assert outcome.success and outcome.problems == []
+    assert outcome.snapshot_date == "2026-11-21"
+    assert outcome.tables["Roster"] == 1 and outcome.tables["Person"] == 2
+    assert outcome.warnings == [
+        "Roster.sectionID: 1 row(s) point at no Section row; left out of the reports; "
+        "rows: rosterID=801 (sectionID=999)"]
+    by_key = {(c.asset, c.name): c for c in outcome.checks}
+    blocking = [c for c in Check if c.blocking]
+    assert all(by_key[("snapshot/candidate", c.value)].passed for c in blocking)
+    orphans = by_key[("snapshot/Roster", "ids_resolve")]
+    assert (orphans.passed, orphans.severity, orphans.findings) == (False, "WARN", 1)
+    assert by_key[("snapshot/Enrollment", "end_not_before_start")].passed
+
+
+def test_failing_snapshot_of_the_same_date_never_replaces_the_good_one(tmp_path: Path):
+    db = tmp_path / "w.duckdb"
+    first = run_refresh(tiny().write(tmp_path / "good"), database=db)
+    assert first.success
+
+    bad = tiny()  # same snapshotDate, a new name and a broken date
+    bad.rows["Identity"][0].update(lastName="Changed", birthDate="2021-02-30")
+    bad.add("Roster", rosterID=800, personID=1, sectionID=600, trialID=300)
+    outcome = run_refresh(bad.write(tmp_path / "bad"), database=db)
+    assert not outcome.success
+    assert outcome.problems == [
+        "Identity.birthDate: 1 value(s) are not a date YYYY-MM-DD; rows: identityID=11 (row 1)",
+        "Roster.rosterID: 1 key value(s) appear more than once (2 rows); "
+        "rows: rosterID=800 (rows 1, 2)",
+    ]
+    with duckdb.connect(str(db), read_only=True) as con:
+        current = store.current(con)
+        assert current is not None and current.load_id == first.load_id
+        assert con.execute(
+            "SELECT lastName FROM snapshot.Identity WHERE identityID = 11").fetchall() == [
+                ("Student",)]
+        assert con.execute("SELECT count(*) FROM snapshot.Roster").fetchall() == [(1,)]
+        status = dict(con.execute(f"SELECT load_id, status FROM {store.META}.loads").fetchall())
+    assert status == {first.load_id: "current", outcome.load_id: "failed"}
+
+
+def test_a_new_good_snapshot_replaces_the_old_and_drops_its_load(tmp_path: Path):
+    db = tmp_path / "w.duckdb"
+    first = run_refresh(tiny().write(tmp_path / "a"), database=db)
+    s = tiny()
+    s.manifest["snapshotDate"] = "2026-11-28"
+    s.rows["Identity"][0]["lastName"] = "Renamed"
+    second = run_refresh(s.write(tmp_path / "b"), database=db)
+    assert first.success and second.success
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute(
+            "SELECT lastName FROM snapshot.Identity WHERE identityID = 11").fetchall() == [
+                ("Renamed",)]
+        schemas = {r[0] for r in con.execute("SELECT schema_name FROM duckdb_schemas()").fetchall()}
+    assert store.load_schema(second.load_id) in schemas  # type: ignore[arg-type]
+    assert store.load_schema(first.load_id) not in schemas  # type: ignore[arg-type]
+
+
+def test_skipped_family_is_not_materialised(tmp_path: Path):
+    s = tiny()
+    s.omit |= {t.name for t in TABLES if t.family.value == "kias"}
+    outcome = run_refresh(s.write(tmp_path / "lead_only"), database=tmp_path / "w.duckdb")
+    assert outcome.success
+    assert "BehaviorIncident" not in outcome.tables and "Roster" in outcome.tables
+
+
+def test_asset_keys_and_checks_are_pinned():
+    """Renaming an asset or check breaks run history and operators' bookmarks: do it on
+    purpose, here."""
+    keys = sorted(k.to_user_string() for a in all_assets() for k in a.keys)
+    assert keys == sorted(["snapshot/candidate", *(f"snapshot/{t.name}" for t in TABLES)])
+    checks = {(k.asset_key.to_user_string(), k.name) for a in all_assets()
+              for k in a.check_keys}
+    assert {name for asset, name in checks if asset == "snapshot/candidate"} == {
+        "manifest_valid", "tables_and_columns_present", "files_are_utf8", "values_parse",
+        "keys_unique"}
+    assert ("snapshot/Roster", "ids_resolve") in checks
+    assert ("snapshot/Roster", "end_not_before_start") in checks
+    assert ("snapshot/BehaviorResolution", "end_not_before_start") not in checks
+    assert len(checks) == 5 + sum(bool(t.references) + bool(t.interval) for t in TABLES)
+
+
+def test_format_document_matches_the_declaration():
+    from lead_pipeline.lib.paths import project_root
+
+    doc = (project_root() / "docs" / "snapshot-format.md").read_text()
+    assert doc == render(), "python -m lead_pipeline.lib.snapshot.docs > docs/snapshot-format.md"
