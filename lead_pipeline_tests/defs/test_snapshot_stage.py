@@ -82,12 +82,17 @@ def test_a_new_good_snapshot_replaces_the_old_and_drops_its_load(tmp_path: Path)
     assert store.load_schema(first.load_id) not in schemas  # type: ignore[arg-type]
 
 
-def test_skipped_family_is_not_materialised(tmp_path: Path):
+def test_skipped_family_tables_are_empty_and_recorded(tmp_path: Path):
     s = tiny()
     s.omit |= {t.name for t in TABLES if t.family.value == "kias"}
-    outcome = run_refresh(s.write(tmp_path / "lead_only"), database=tmp_path / "w.duckdb")
+    db = tmp_path / "w.duckdb"
+    outcome = run_refresh(s.write(tmp_path / "lead_only"), database=db)
     assert outcome.success
-    assert "BehaviorIncident" not in outcome.tables and "Roster" in outcome.tables
+    assert outcome.tables["BehaviorIncident"] == 0 and outcome.tables["Roster"] == 1
+    with duckdb.connect(str(db), read_only=True) as con:
+        current = store.current(con)
+    assert current is not None and current.families == ["shared", "lead"]
+    assert "Roster" in current.present and "BehaviorIncident" not in current.present
 
 
 def test_asset_keys_and_checks_are_pinned():

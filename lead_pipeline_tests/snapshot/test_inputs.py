@@ -321,7 +321,7 @@ def test_orphan_roster_is_dropped_with_a_warning(con, tmp_path):
     s.add("Roster", rosterID=802, personID=1, sectionID=601, trialID=300)
     result = load(con, s.write(tmp_path / "s"))
     assert result.findings == []
-    (f,) = drop_invalid_rows(con, SCHEMA, result.tables)
+    (f,) = drop_invalid_rows(con, SCHEMA, result.present)
     assert (f.check, f.table, f.column, f.rows, f.blocking) == (
         Check.ORPHAN, "Roster", "sectionID", 2, False)
     assert f.first == ("rosterID=801 (sectionID=999)", "rosterID=802 (sectionID=601)")
@@ -334,7 +334,7 @@ def test_orphans_cascade_to_rows_pointing_at_dropped_rows(con, tmp_path):
           teachingMethod=None, instructionalSetting=None, specialType="01")
     s.add("Roster", rosterID=801, personID=1, sectionID=601, trialID=300)
     result = load(con, s.write(tmp_path / "s"))
-    found = {(f.table, f.column): f.rows for f in drop_invalid_rows(con, SCHEMA, result.tables)}
+    found = {(f.table, f.column): f.rows for f in drop_invalid_rows(con, SCHEMA, result.present)}
     assert found == {("Section", "courseID"): 1, ("Roster", "sectionID"): 1}
 
 
@@ -345,7 +345,7 @@ def test_end_before_start_is_dropped_but_not_for_behavior_resolution(con, tmp_pa
           noShow=0, stateExclude=0, disability1=None)
     s.one("BehaviorResolution").update(startDate="2026-10-08", endDate="2026-10-06")
     result = load(con, s.write(tmp_path / "s"))
-    (f,) = drop_invalid_rows(con, SCHEMA, result.tables)
+    (f,) = drop_invalid_rows(con, SCHEMA, result.present)
     assert (f.check, f.table, f.column, f.rows, f.first) == (
         Check.REVERSED, "Enrollment", "endDate", 1, ("enrollmentID=701",))
     assert rows(con, "Enrollment", "enrollmentID") == [(700,)]
@@ -360,7 +360,7 @@ def test_references_into_a_skipped_family_are_not_orphans(con, tmp_path):
     s.omit |= lead_only  # Enrollment.structureID points into LEAD's ScheduleStructure
     result = load(con, s.write(tmp_path / "s"))
     assert result.findings == [] and Family.LEAD not in result.families
-    assert drop_invalid_rows(con, SCHEMA, result.tables) == []
+    assert drop_invalid_rows(con, SCHEMA, result.present) == []
 
 
 def test_manifest_json_accepts_bom(tmp_path, con):

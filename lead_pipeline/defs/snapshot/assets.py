@@ -83,7 +83,7 @@ def candidate(context: dg.AssetExecutionContext, config: SnapshotConfig,
         store.record_load(con, load_id, result, result.findings)
     m = result.manifest
     context.log.info(
-        f"load {load_id} of {folder}: {len(result.tables)} tables, "
+        f"load {load_id} of {folder}: {len(result.present)} tables, "
         f"{sum(result.row_counts.values())} rows, {len(result.blocking)} blocking finding(s)")
     for note in result.notes:
         context.log.info(note)
@@ -97,7 +97,7 @@ def candidate(context: dg.AssetExecutionContext, config: SnapshotConfig,
         "end_year": dg.MetadataValue.int(m.end_year) if m else dg.MetadataValue.text("unknown"),
         "families": dg.MetadataValue.text(", ".join(f.value for f in result.families)),
         "notes": dg.MetadataValue.md("\n".join(f"- {n}" for n in result.notes) or "none"),
-        "tables": dg.MetadataValue.int(len(result.tables)),
+        "tables": dg.MetadataValue.int(len(result.present)),
         "dagster/row_count": dg.MetadataValue.int(sum(result.row_counts.values())),
     })
     for check in BLOCKING:
@@ -110,7 +110,6 @@ def _table_spec(table: Table) -> dg.AssetSpec:
         deps=[CANDIDATE],
         group_name=GROUP,
         kinds={"duckdb"},
-        skippable=True,
         description=f"{table.name} of the current snapshot ({table.family.value}). "
         + (table.doc + ". " if table.doc else "")
         + f"Key: {', '.join(table.key)}.",
@@ -136,35 +135,34 @@ def _warning_specs() -> list[dg.AssetCheckSpec]:
     name="snapshot_tables",
     specs=[_table_spec(t) for t in TABLES],
     check_specs=_warning_specs(),
-    can_subset=True,  # lets a table's checks go unreported when its family is skipped
+    can_subset=True,
 )
 def snapshot_tables(context: dg.AssetExecutionContext,
                     duckdb: DuckDBResource) -> Iterator[object]:
     """Drop orphan and reversed rows from the candidate, then make it the current snapshot in
-    one transaction. Tables of a family the snapshot does not hold are not materialised, so
-    that family's reports are skipped. The switch is all tables at once even when the UI
-    selected only some: a snapshot is one unit."""
+    one transaction. A table the snapshot does not hold is an empty table (`in_snapshot`
+    false): the family's assets run and publish nothing. The switch is all tables at once
+    even when the UI selected only some: a snapshot is one unit."""
     with duckdb.get_connection() as con:
         load_id = store.latest_load_id(con)
         if load_id is None:
             raise dg.Failure("no snapshot has been loaded: materialise snapshot/candidate first")
         schema = store.load_schema(load_id)
-        tables = [r[0] for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = ?", [schema]).fetchall()]
-        dropped = drop_invalid_rows(con, schema, tables)
+        present = store.present_tables(con, load_id)
+        dropped = drop_invalid_rows(con, schema, present)
         store.add_findings(con, load_id, dropped)
-        store.promote(con, load_id, tables)
-        counts = {t: con.execute(f'SELECT count(*) FROM {schema}."{t}"').fetchone()[0]  # type: ignore[index]
-                  for t in tables}
+        store.promote(con, load_id, [t.name for t in TABLES])
+        counts = store.row_counts(con)
     for finding in dropped:
         context.log.warning(finding.line())
     for table in TABLES:
-        if table.name not in counts or table_key(table.name) not in context.selected_asset_keys:
-            continue
         key = table_key(table.name)
+        if key not in context.selected_asset_keys:
+            continue
         mine = [f for f in dropped if f.table == table.name]
         yield dg.MaterializeResult(asset_key=key, metadata={
-            "dagster/row_count": dg.MetadataValue.int(int(counts[table.name])),
+            "dagster/row_count": dg.MetadataValue.int(counts[table.name]),
+            "in_snapshot": dg.MetadataValue.bool(table.name in present),
             "rows_left_out": dg.MetadataValue.int(sum(f.rows for f in mine)),
             "load_id": dg.MetadataValue.int(int(load_id)),
         })

@@ -111,7 +111,8 @@ class LoadResult:
         return [f for f in self.findings if f.blocking]
 
     @property
-    def tables(self) -> list[str]:
+    def present(self) -> list[str]:
+        """Tables read from the folder (the others exist empty, see `load_folder`)."""
         return list(self.row_counts)
 
 
@@ -324,9 +325,19 @@ def load_folder(con: duckdb.DuckDBPyConnection, folder: Path, schema: str) -> Lo
         if n is not None:
             result.row_counts[table.name] = n
 
+    for table in TABLES:
+        if table.name not in result.row_counts:
+            _create_empty(con, schema, table)
     if "District" in result.row_counts:
         result.findings.extend(_district_findings(con, schema, manifest))
     return result
+
+
+def _create_empty(con: duckdb.DuckDBPyConnection, schema: str, table: Table) -> None:
+    """A table the folder does not hold (its family skipped, or optional) exists empty with its
+    declared columns, so every asset downstream runs and finds no rows rather than failing."""
+    cols = ", ".join(f"{q(c.name)} {SQL_TYPE[c.kind]}" for c in table.columns)
+    con.execute(f"CREATE OR REPLACE TABLE {q(schema)}.{q(table.name)} ({cols})")
 
 
 def _district_findings(con: duckdb.DuckDBPyConnection, schema: str,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import duckdb
+import polars as pl
 
 from lead_pipeline.lib.snapshot.findings import Check, Finding
 from lead_pipeline.lib.snapshot.reader import LoadResult, q
@@ -28,6 +29,7 @@ def _ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
         CREATE TABLE IF NOT EXISTS {META}.loads (
             load_id INTEGER PRIMARY KEY, schema_name VARCHAR, folder VARCHAR,
             snapshot_date DATE, end_year INTEGER, district_number VARCHAR, families VARCHAR,
+            present VARCHAR,
             status VARCHAR, loaded_at TIMESTAMP, promoted_at TIMESTAMP)""")
     con.execute(f"""
         CREATE TABLE IF NOT EXISTS {META}.findings (
@@ -63,10 +65,10 @@ def record_load(con: duckdb.DuckDBPyConnection, load_id: int, result: LoadResult
     status = "failed" if result.blocking else "loaded"
     con.execute(
         f"UPDATE {META}.loads SET folder = ?, snapshot_date = ?, end_year = ?, "
-        "district_number = ?, families = ?, status = ? WHERE load_id = ?",
+        "district_number = ?, families = ?, present = ?, status = ? WHERE load_id = ?",
         [str(result.folder), m.snapshot_date if m else None, m.end_year if m else None,
          m.district_number if m else None, json.dumps([f.value for f in result.families]),
-         status, load_id])
+         json.dumps(result.present), status, load_id])
     con.execute(f"DELETE FROM {META}.findings WHERE load_id = ?", [load_id])
     add_findings(con, load_id, findings)
 
@@ -93,6 +95,11 @@ def latest_load_id(con: duckdb.DuckDBPyConnection) -> int | None:
     except duckdb.CatalogException:
         return None
     return None if row is None or row[0] is None else int(row[0])
+
+
+def present_tables(con: duckdb.DuckDBPyConnection, load_id: int) -> list[str]:
+    row = con.execute(f"SELECT present FROM {META}.loads WHERE load_id = ?", [load_id]).fetchone()
+    return json.loads(row[0]) if row and row[0] else []
 
 
 def promote(con: duckdb.DuckDBPyConnection, load_id: int, tables: list[str]) -> None:
@@ -135,6 +142,8 @@ class CurrentSnapshot:
     end_year: int
     district_number: str | None
     families: list[str]
+    present: list[str]
+    """Tables the snapshot folder held; the others are empty (family skipped, or optional)."""
 
 
 def current(con: duckdb.DuckDBPyConnection) -> CurrentSnapshot | None:
@@ -142,13 +151,13 @@ def current(con: duckdb.DuckDBPyConnection) -> CurrentSnapshot | None:
     try:
         row = con.execute(
             f"SELECT load_id, schema_name, folder, snapshot_date, end_year, district_number, "
-            f"families FROM {META}.loads WHERE status = 'current'").fetchone()
+            f"families, present FROM {META}.loads WHERE status = 'current'").fetchone()
     except duckdb.CatalogException:
         return None
     if row is None:
         return None
     return CurrentSnapshot(int(row[0]), row[1], row[2], row[3], int(row[4]), row[5],
-                           json.loads(row[6]))
+                           json.loads(row[6]), json.loads(row[7]))
 
 
 def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -158,3 +167,9 @@ def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         [CURRENT]).fetchall()]
     return {n: int(con.execute(f"SELECT count(*) FROM {CURRENT}.{q(n)}").fetchone()[0])  # type: ignore[index]
             for n in names}
+
+
+def frames(con: duckdb.DuckDBPyConnection, names: list[str],
+           schema: str = CURRENT) -> dict[str, pl.DataFrame]:
+    """Tables of the current snapshot as Polars frames (Arrow, no copy through Python)."""
+    return {n: con.execute(f"SELECT * FROM {q(schema)}.{q(n)}").pl() for n in names}
