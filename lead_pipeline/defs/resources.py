@@ -25,4 +25,8 @@ def warehouse(database: str | None = None) -> DuckDBResource:
 
 
 def resources(database: str | None = None, **settings: str) -> dict[str, object]:
-    return {"duckdb": warehouse(database), "settings": PipelineSettings(**settings)}
+    from lead_pipeline.defs.io import DuckDBFrameIOManager
+
+    duckdb = warehouse(database)
+    return {"duckdb": duckdb, "settings": PipelineSettings(**settings),
+            "io_manager": DuckDBFrameIOManager(duckdb=duckdb)}

@@ -1,0 +1,95 @@
+"""Kentucky LEAD: staging (who is counted) and the five reports, as thin Dagster wrappers
+around the pure functions of lib/lead. Frames are stored as DuckDB tables `lead.<name>`."""
+
+import dagster as dg
+import polars as pl
+from dagster_duckdb import DuckDBResource
+from pydantic import Field
+
+from lead_pipeline.defs.lead.inputs import SNAPSHOT_DEPS, run_started, snapshot_frames
+from lead_pipeline.lib.codes import load_codes
+from lead_pipeline.lib.lead import reports
+
+STAGING = "lead_staging"
+REPORTS = "lead_reports"
+KINDS = {"polars", "duckdb"}
+
+
+@dg.asset(key=["lead", "stg_sections"], group_name=STAGING, kinds=KINDS, deps=SNAPSHOT_DEPS,
+          description="L-1…L-5, L-22: the sections in the reports, with school, calendar, "
+          "course, dates (last day = Section End Date) and primary teacher; teacher names only "
+          "for active staff at the section's school (L-20).")
+def stg_sections(duckdb: DuckDBResource) -> pl.DataFrame:
+    tables, report = snapshot_frames(duckdb)
+    return reports.stg_sections(tables, load_codes(), report)
+
+
+@dg.asset(key=["lead", "stg_section_students"], group_name=STAGING, kinds=KINDS,
+          ins={"sections": dg.AssetIn(["lead", "stg_sections"])}, deps=SNAPSHOT_DEPS,
+          description="L-6…L-15, L-23: one row per section and student counted on the "
+          "section's last day, with the chosen enrollment, state grade, disability, EL, gifted, "
+          "ILPA, race and case manager. These are the Detail rows of every section.")
+def stg_section_students(duckdb: DuckDBResource, sections: pl.DataFrame) -> pl.DataFrame:
+    tables, report = snapshot_frames(duckdb)
+    return reports.stg_section_students(tables, load_codes(), report, sections)
+
+
+_SECTIONS = dg.AssetIn(["lead", "stg_sections"])
+_STUDENTS = dg.AssetIn(["lead", "stg_section_students"])
+
+
+@dg.asset(key=["lead", "classes"], group_name=REPORTS, kinds=KINDS,
+          ins={"sections": _SECTIONS, "students": _STUDENTS},
+          description="Classes: one row per included section with its count block, sorted by "
+          "school name, calendar, structure, course number, section number (lead.md §4).")
+def classes(context: dg.AssetExecutionContext, duckdb: DuckDBResource, sections: pl.DataFrame,
+            students: pl.DataFrame) -> pl.DataFrame:
+    _, report = snapshot_frames(duckdb, ["District"])
+    return reports.classes(sections, students, load_codes(), report, run_started(context))
+
+
+@dg.asset(key=["lead", "staff"], group_name=REPORTS, kinds=KINDS, deps=SNAPSHOT_DEPS,
+          description="Staff: one row per active staff person (L-20) x school x type x alt "
+          "type from the latest such assignment, with the EPSB ID (L-21).")
+def staff(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> pl.DataFrame:
+    tables, report = snapshot_frames(duckdb)
+    return reports.staff(tables, load_codes(), report, run_started(context))
+
+
+@dg.asset(key=["lead", "caseload"], group_name=REPORTS, kinds=KINDS, ins={"students": _STUDENTS},
+          deps=SNAPSHOT_DEPS,
+          description="Caseload (district level): one row per case manager (L-23) and one with "
+          "a blank Person ID for students with a disability and no case manager.")
+def caseload(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
+             students: pl.DataFrame) -> pl.DataFrame:
+    tables, report = snapshot_frames(duckdb)
+    return reports.caseload(tables, students, load_codes(), report, run_started(context))
+
+
+@dg.asset(key=["lead", "schoolwide"], group_name=REPORTS, kinds=KINDS,
+          ins={"students": _STUDENTS}, deps=SNAPSHOT_DEPS,
+          description="Schoolwide: one row per included school over its distinct students.")
+def schoolwide(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
+               students: pl.DataFrame) -> pl.DataFrame:
+    tables, report = snapshot_frames(duckdb)
+    return reports.schoolwide(tables, students, load_codes(), report, run_started(context))
+
+
+class DetailConfig(dg.Config):
+    section_ids: list[int] = Field(
+        default=[], description="Section IDs to produce Detail workbooks for (the card's "
+        "'enter the SectionID desired').")
+
+
+@dg.asset(key=["lead", "detail"], group_name=REPORTS, kinds=KINDS,
+          ins={"sections": _SECTIONS, "students": _STUDENTS},
+          description="Detail: student-level rows of the requested sections only (run config "
+          "section_ids); empty when none was requested.")
+def detail(context: dg.AssetExecutionContext, config: DetailConfig, duckdb: DuckDBResource,
+           sections: pl.DataFrame, students: pl.DataFrame) -> pl.DataFrame:
+    _, report = snapshot_frames(duckdb, ["District"])
+    unknown = sorted(set(config.section_ids) - set(sections["sectionID"].to_list()))
+    if unknown:
+        context.log.warning(f"sections not in the reports (not included by L-4): {unknown}")
+    return reports.detail(sections, students, load_codes(), report, run_started(context),
+                          config.section_ids)

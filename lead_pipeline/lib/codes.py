@@ -1,0 +1,60 @@
+"""The code tables of spec/codes.md, read from data/reference/ (one CSV per table).
+
+Kept as data so a district can correct a label or add a code without a code change; every
+rule and report reads them through `load_codes`, never from literals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import polars as pl
+
+from lead_pipeline.lib.paths import reference_dir
+
+
+def _read(folder: Path, name: str) -> pl.DataFrame:
+    return pl.read_csv(folder / f"{name}.csv", infer_schema=False)
+
+
+@dataclass(frozen=True)
+class Codes:
+    included_classifications: tuple[str, ...]
+    disabilities: tuple[str, ...]
+    """Primary disability codes in count-block column order."""
+    races: tuple[tuple[str, str], ...]
+    """(code, label) of raceEthnicityFed 1-7 in column order."""
+    grades: tuple[str, ...]
+    """State grades in column order (97, 98, 99, 00 … 12, 14)."""
+    service_rank: dict[str, int]
+    certified_types: tuple[str, ...]
+    placeholder_courses: tuple[str, ...]
+    content_required_courses: tuple[str, ...]
+    event_code_category: pl.DataFrame
+
+    @property
+    def race_label(self) -> dict[str, str]:
+        return dict(self.races)
+
+
+@cache
+def load_codes(folder: Path | None = None) -> Codes:
+    folder = folder or reference_dir()
+    schools = _read(folder, "school_classification")
+    courses = _read(folder, "state_course_code")
+    types = _read(folder, "assignment_type")
+    service = _read(folder, "service_type")
+    return Codes(
+        included_classifications=tuple(schools.filter(pl.col("included") == "1")["code"]),
+        disabilities=tuple(_read(folder, "disability")["code"]),
+        races=tuple(_read(folder, "race_ethnicity").select("code", "label").iter_rows()),
+        grades=tuple(_read(folder, "state_grade")["code"]),
+        service_rank=dict(zip(service["code"], map(int, service["rank"]), strict=True)),
+        certified_types=tuple(types.filter(pl.col("certified") == "1")["code"]),
+        placeholder_courses=tuple(courses.filter(pl.col("group") == "placeholder")["code"]),
+        content_required_courses=tuple(
+            courses.filter(pl.col("group") == "content_required")["code"]),
+        event_code_category=_read(folder, "event_code_category"),
+    )

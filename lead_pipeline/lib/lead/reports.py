@@ -1,0 +1,239 @@
+"""The five LEAD reports (lead.md §4) from the staging frames, with their exact columns.
+
+Report frames carry the sheet's column names, in order, so the workbook writer writes them as
+they are. Classes, Caseload and Schoolwide end with the count block; `Total` is always the
+number of distinct students, never a sum of other columns, so the identities
+`Total = General + disabilities = races = grades` are a real test of the rules.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import polars as pl
+
+from lead_pipeline.lib.codes import Codes
+from lead_pipeline.lib.intervals import overlaps
+from lead_pipeline.lib.lead import staging as st
+from lead_pipeline.lib.lead.staging import Report, Tables
+
+COMMON = ["Date Time Generated", "End Year", "District Number", "District Name"]
+
+CLASS_IDENTITY = {
+    "schoolNumber": "School Number", "schoolName": "School Name",
+    "stateClassification": "State Classification", "calendarName": "Calendar Name",
+    "structureName": "Schedule Structure Name", "courseNumber": "Course Number",
+    "courseName": "Course Name", "sectionNumber": "Section Number", "sectionID": "Section ID",
+    "stateCode": "State Course Code", "coreContent": "Core Content",
+    "teachingMethod": "Teaching Method", "instructionalSetting": "Instructional Setting",
+    "specialType": "Section Special Type", "teacherPersonID": "Primary Teacher Person ID",
+    "teacherLastName": "Primary Teacher Last Name",
+    "teacherFirstName": "Primary Teacher First Name",
+    "sectionStartDate": "Section Start Date", "sectionEndDate": "Section End Date",
+}
+
+DETAIL_STUDENT = {
+    "personID": "Student Person ID", "stateID": "State ID", "lastName": "Student Last Name",
+    "firstName": "Student First Name", "enrollmentID": "Enrollment ID",
+    "serviceType": "Service Type", "stateGrade": "Grade", "raceLabel": "Race/Ethnicity",
+    "disability1": "Primary Disability Enrollment",
+    "disabilityInSection": "Primary Disability in Section",
+    "caseManagerPersonID": "Case Manager Person ID", "englishLearnerYN": "English Learner",
+    "giftedYN": "Gifted", "ilpaYN": "Alternative Education ILPA",
+}
+
+TEXT_COLUMNS = frozenset({
+    "End Year", "District Number", "District Name", "School Number", "School Name",
+    "State Classification", "Calendar Name", "Schedule Structure Name", "Course Number",
+    "Course Name", "Section Number", "State Course Code", "Core Content", "Teaching Method",
+    "Instructional Setting", "Section Special Type", "Primary Teacher Last Name",
+    "Primary Teacher First Name", "State ID", "Student Last Name", "Student First Name",
+    "Service Type", "Grade", "Race/Ethnicity", "Primary Disability Enrollment",
+    "Primary Disability in Section", "English Learner", "Gifted", "Alternative Education ILPA",
+    "EPSB ID", "Last Name", "First Name", "Type", "Alt Type", "Title",
+    "Case Manager Last Name", "Case Manager First Name",
+})
+"""Columns written as text whatever they look like: codes, numbers of schools and courses,
+state and EPSB ids, names (outputs.md)."""
+
+
+def count_columns(codes: Codes) -> list[str]:
+    return [
+        "Total", "General", *codes.disabilities, "Other Disability", "English Learner Count",
+        "Gifted Count", "Alternative Education ILPA Count",
+        *(label for _, label in codes.races), "Race Not Reported",
+        *(f"Grade {g}" for g in codes.grades), "Grade Other",
+    ]
+
+
+def count_block(students: pl.DataFrame, keys: list[str], codes: Codes) -> pl.DataFrame:
+    """The count block per `keys` over rows of distinct (keys, student) with attributes."""
+    dis = pl.col("disabilityInSection")
+    race = pl.col("raceEthnicityFed")
+    grade = pl.col("stateGrade")
+    race_codes = [c for c, _ in codes.races]
+    aggs = [
+        pl.col("personID").n_unique().alias("Total"),
+        dis.is_null().sum().alias("General"),
+        *(dis.eq(c).sum().alias(c) for c in codes.disabilities),
+        (dis.is_not_null() & ~dis.is_in(codes.disabilities)).sum().alias("Other Disability"),
+        pl.col("englishLearner").sum().alias("English Learner Count"),
+        pl.col("gifted").sum().alias("Gifted Count"),
+        pl.col("ilpa").sum().alias("Alternative Education ILPA Count"),
+        *(race.eq(c).sum().alias(label) for c, label in codes.races),
+        (race.is_null() | ~race.is_in(race_codes)).sum().alias("Race Not Reported"),
+        *(grade.eq(g).sum().alias(f"Grade {g}") for g in codes.grades),
+        (grade.is_null() | ~grade.is_in(list(codes.grades))).sum().alias("Grade Other"),
+    ]
+    return students.group_by(keys).agg(aggs).with_columns(
+        pl.col(count_columns(codes)).cast(pl.Int64))
+
+
+def _with_zero_counts(frame: pl.DataFrame, codes: Codes) -> pl.DataFrame:
+    return frame.with_columns(pl.col(count_columns(codes)).fill_null(0))
+
+
+def _common(report: Report, generated: datetime) -> list[pl.Expr]:
+    return [
+        pl.lit(generated).alias("Date Time Generated"),
+        pl.lit(str(report.end_year)).alias("End Year"),
+        pl.lit(report.district_number).alias("District Number"),
+        pl.lit(report.district_name).alias("District Name"),
+    ]
+
+
+# ---- staging outputs: the Detail rows ---------------------------------------------------------
+
+def stg_sections(tables: Tables, codes: Codes, report: Report) -> pl.DataFrame:
+    """Included sections (L-4, L-5) with their primary teacher (L-22), names shown only for
+    active staff at the section's school (L-20)."""
+    sects = st.sections(tables, codes, report.end_year)
+    teachers = st.primary_teachers(tables, sects)
+    staff = st.active_staff(tables, report).with_columns(pl.lit(True).alias("_staff"))
+    names = st.people(tables).select(pl.col("personID").alias("teacherPersonID"),
+                                     pl.col("lastName").alias("teacherLastName"),
+                                     pl.col("firstName").alias("teacherFirstName"))
+    out = (sects.join(teachers, on="sectionID", how="left")
+           .join(staff.rename({"personID": "teacherPersonID"}),
+                 on=["teacherPersonID", "schoolID"], how="left")
+           .join(names, on="teacherPersonID", how="left"))
+    shown = pl.col("_staff").fill_null(False)
+    return out.with_columns(
+        pl.when(shown).then(pl.col("teacherLastName")).alias("teacherLastName"),
+        pl.when(shown).then(pl.col("teacherFirstName")).alias("teacherFirstName"),
+        shown.alias("teacherIsActiveStaff"),
+    ).drop("_staff")
+
+
+def stg_section_students(tables: Tables, codes: Codes, report: Report,
+                         sects: pl.DataFrame) -> pl.DataFrame:
+    """One row per (section, counted student) with every attribute the reports use: the Detail
+    rows of all sections."""
+    counted = st.counted_students(tables, sects, codes)
+    attrs = st.student_attributes(tables, counted, sects)
+    return (attrs.join(st.people(tables), on="personID", how="left")
+            .join(st.case_managers(tables, report), on="personID", how="left")
+            .join(sects.select("sectionID", "schoolID"), on="sectionID", how="left"))
+
+
+# ---- the reports ------------------------------------------------------------------------------
+
+def classes(sects: pl.DataFrame, students: pl.DataFrame, codes: Codes, report: Report,
+            generated: datetime) -> pl.DataFrame:
+    counts = count_block(students, ["sectionID"], codes)
+    rows = _with_zero_counts(sects.join(counts, on="sectionID", how="left"), codes)
+    rows = rows.sort(["schoolName", "calendarName", "structureName", "courseNumber",
+                      "sectionNumber", "sectionID"], nulls_last=True)
+    return rows.select(*_common(report, generated),
+                       *(pl.col(c).alias(n) for c, n in CLASS_IDENTITY.items()),
+                       *count_columns(codes))
+
+
+def detail(sects: pl.DataFrame, students: pl.DataFrame, codes: Codes, report: Report,
+           generated: datetime, section_ids: list[int]) -> pl.DataFrame:
+    """Detail rows of the requested sections; a section without students gives one row with
+    empty student columns."""
+    chosen = sects.filter(pl.col("sectionID").is_in(section_ids))
+    yn = {True: "Y", False: "N"}
+    kids = students.filter(pl.col("sectionID").is_in(section_ids)).with_columns(
+        pl.col("raceEthnicityFed").replace_strict(codes.race_label, default=None)
+        .alias("raceLabel"),
+        pl.col("englishLearner").replace_strict(yn).alias("englishLearnerYN"),
+        pl.col("gifted").replace_strict(yn).alias("giftedYN"),
+        pl.col("ilpa").replace_strict(yn).alias("ilpaYN"),
+    ).drop("schoolID")
+    rows = chosen.join(kids, on="sectionID", how="left").sort(
+        ["schoolName", "calendarName", "structureName", "courseNumber", "sectionNumber",
+         "sectionID", "lastName", "firstName", "personID"], nulls_last=True)
+    return rows.select(*_common(report, generated),
+                       *(pl.col(c).alias(n) for c, n in CLASS_IDENTITY.items()),
+                       *(pl.col(c).alias(n) for c, n in DETAIL_STUDENT.items()))
+
+
+def schoolwide(tables: Tables, students: pl.DataFrame, codes: Codes, report: Report,
+               generated: datetime) -> pl.DataFrame:
+    """One row per included school over its distinct students with a State ID; attributes
+    from each student's latest-ending Detail row within the school."""
+    per_school = st.attribute_rows(students.filter(pl.col("stateID").is_not_null()),
+                                   ["schoolID", "personID"])
+    counts = count_block(per_school, ["schoolID"], codes)
+    schools = st.included_schools(tables, codes).select(
+        "schoolID", pl.col("number").alias("School Number"), pl.col("name").alias("School Name"),
+        pl.col("stateClassification").alias("State Classification"))
+    rows = _with_zero_counts(schools.join(counts, on="schoolID", how="left"), codes)
+    return rows.sort(["School Number", "schoolID"]).select(
+        *_common(report, generated), "School Number", "School Name", "State Classification",
+        *count_columns(codes))
+
+
+def caseload(tables: Tables, students: pl.DataFrame, codes: Codes, report: Report,
+             generated: datetime) -> pl.DataFrame:
+    """District level: one row per case manager over their distinct students, plus a row with
+    a blank Person ID for students with a disability and no case manager (when any)."""
+    per_student = st.attribute_rows(students.filter(pl.col("stateID").is_not_null()),
+                                    ["personID"])
+    population = per_student.filter(pl.col("caseManagerPersonID").is_not_null()
+                                    | pl.col("disabilityInSection").is_not_null())
+    counts = count_block(population, ["caseManagerPersonID"], codes)
+    any_school = st.active_staff(tables, report).select("personID").unique().with_columns(
+        pl.lit(True).alias("_staff"))
+    names = (st.people(tables).join(any_school, on="personID", how="left")
+             .select(pl.col("personID").alias("caseManagerPersonID"),
+                     pl.when(pl.col("_staff")).then(pl.col("lastName"))
+                     .alias("Case Manager Last Name"),
+                     pl.when(pl.col("_staff")).then(pl.col("firstName"))
+                     .alias("Case Manager First Name")))
+    rows = (counts.filter(pl.col("caseManagerPersonID").is_not_null() | (pl.col("Total") > 0))
+            .join(names, on="caseManagerPersonID", how="left")
+            .sort("caseManagerPersonID", nulls_last=True))
+    return rows.select(*_common(report, generated),
+                       pl.col("caseManagerPersonID").alias("Case Manager Person ID"),
+                       "Case Manager Last Name", "Case Manager First Name",
+                       *count_columns(codes))
+
+
+def staff(tables: Tables, codes: Codes, report: Report, generated: datetime) -> pl.DataFrame:
+    """One row per active staff person x included school x type x alt type, from the latest
+    such assignment (L-20, L-21)."""
+    first, last = report.window
+    employed = st.district_employment(tables, report).filter(
+        overlaps(first, last)).select("personID").unique()
+    schools = st.included_schools(tables, codes).select(
+        "schoolID", pl.col("number").alias("School Number"), pl.col("name").alias("School Name"))
+    assignments = (tables["EmploymentAssignment"].filter(overlaps(first, last))
+                   .join(employed, on="personID", how="semi")
+                   .join(schools, on="schoolID", how="inner"))
+    latest = st.latest_assignment(assignments, ["personID", "schoolID", "type", "altType"])
+    rows = (latest.join(st.epsb_ids(tables, report), on="personID", how="left")
+            .join(st.people(tables).select("personID", "lastName", "firstName"),
+                  on="personID", how="left")
+            .sort(["personID", "School Number", "type", "altType"], nulls_last=True))
+    return rows.select(
+        *_common(report, generated), "School Number", "School Name",
+        pl.col("personID").alias("Person ID"), pl.col("epsbID").alias("EPSB ID"),
+        pl.col("lastName").alias("Last Name"), pl.col("firstName").alias("First Name"),
+        pl.col("type").alias("Type"), pl.col("altType").alias("Alt Type"),
+        pl.col("teacher").alias("Teacher Role"), pl.col("title").alias("Title"),
+        pl.col("startDate").alias("Assignment Start Date"),
+        pl.col("endDate").alias("Assignment End Date"),
+    )

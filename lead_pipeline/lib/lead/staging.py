@@ -1,0 +1,269 @@
+"""LEAD staging: who and what the reports count (lead.md §1-§3), district-wide, pure Polars.
+
+Every function takes snapshot frames and returns a frame; none reads files or knows Dagster.
+The student-per-section rows of `section_students` are the Detail rows of every section:
+Classes, Caseload and Schoolwide are all built from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from lead_pipeline.lib.codes import Codes
+from lead_pipeline.lib.intervals import active_on, overlaps, school_year
+
+Tables = Mapping[str, pl.DataFrame]
+
+
+@dataclass(frozen=True)
+class Report:
+    """What every report row starts with, and the dates the rules are evaluated against."""
+
+    end_year: int
+    snapshot_date: date
+    district_id: int
+    district_number: str
+    district_name: str
+
+    @property
+    def window(self) -> tuple[date, date]:
+        return school_year(self.end_year)
+
+
+def report_of(tables: Tables, end_year: int, snapshot_date: date) -> Report:
+    district = tables["District"].row(0, named=True)
+    return Report(end_year, snapshot_date, district["districtID"], district["number"],
+                  district["name"])
+
+
+# ---- tie-breaks: one function each, used wherever the rule applies ---------------------------
+
+def first_by(frame: pl.DataFrame, group: list[str], order: list[tuple[str, bool]]) -> pl.DataFrame:
+    """Keep one row per `group`: the first after sorting by `order` ((column, descending)),
+    nulls last. Every "latest …, then highest …" tie-break of lead.md goes through here."""
+    cols = [c for c, _ in order]
+    return (frame.sort(cols, descending=[d for _, d in order], nulls_last=True)
+            .unique(subset=group, keep="first", maintain_order=True))
+
+
+def latest_enrollment(candidates: pl.DataFrame, codes: Codes, group: list[str]) -> pl.DataFrame:
+    """L-7: latest startDate, then serviceType P before S before N, then highest enrollmentID."""
+    ranked = candidates.with_columns(
+        pl.col("serviceType").replace_strict(codes.service_rank, default=99,
+                                             return_dtype=pl.Int32).alias("_service_rank"))
+    return first_by(ranked, group, [("startDate", True), ("_service_rank", False),
+                                    ("enrollmentID", True)]).drop("_service_rank")
+
+
+def latest_primary_row(rows: pl.DataFrame) -> pl.DataFrame:
+    """L-22: a row active on the last day (`_active`) first; then latest startDate, then highest
+    personID (per section)."""
+    return first_by(rows, ["sectionID"], [("_active", True), ("startDate", True),
+                                          ("personID", True)])
+
+
+def latest_case_manager(rows: pl.DataFrame) -> pl.DataFrame:
+    """L-23: latest startDate, then highest teamMemberID (per student)."""
+    return first_by(rows, ["personID"], [("startDate", True), ("teamMemberID", True)])
+
+
+def latest_assignment(rows: pl.DataFrame, group: list[str]) -> pl.DataFrame:
+    """Staff report: latest start, then highest assignmentID."""
+    return first_by(rows, group, [("startDate", True), ("assignmentID", True)])
+
+
+def attribute_rows(detail: pl.DataFrame, group: list[str]) -> pl.DataFrame:
+    """Caseload/Schoolwide: a student's Detail row with the latest Section End Date; ties
+    highest Enrollment ID, then lowest Section ID."""
+    return first_by(detail, group, [("sectionEndDate", True), ("enrollmentID", True),
+                                    ("sectionID", False)])
+
+
+# ---- L-1 … L-5: schools, calendars, sections --------------------------------------------------
+
+def included_schools(tables: Tables, codes: Codes) -> pl.DataFrame:
+    """L-2: schools of the included state classifications."""
+    return tables["School"].filter(
+        pl.col("stateClassification").is_in(codes.included_classifications))
+
+
+def included_calendars(tables: Tables, schools: pl.DataFrame, end_year: int) -> pl.DataFrame:
+    """L-3: the report year's non-summer calendars of included schools (exclude flags ignored)."""
+    return tables["Calendar"].filter(
+        pl.col("schoolID").is_in(schools["schoolID"].implode()),
+        pl.col("endYear") == end_year,
+        ~pl.col("summerSchool"),
+    )
+
+
+def sections(tables: Tables, codes: Codes, end_year: int) -> pl.DataFrame:
+    """L-4, L-5: the sections in the reports, with their school, calendar, structure, course and
+    dates. Section End Date is the section's last day."""
+    schools = included_schools(tables, codes)
+    calendars = included_calendars(tables, schools, end_year)
+    courses = tables["Course"].filter(
+        pl.col("active"), pl.col("calendarID").is_in(calendars["calendarID"].implode()))
+    trials = tables["Trial"].filter(pl.col("active")).select("trialID", "structureID")
+    placed = (
+        tables["SectionPlacement"].select("sectionID", "trialID", "termID")
+        .join(tables["Term"].select("termID", "startDate", "endDate"), on="termID", how="left")
+        .group_by("sectionID", "trialID")
+        .agg(
+            pl.col("startDate").min().alias("sectionStartDate"),
+            pl.col("endDate").max().alias("sectionEndDate"),
+            (pl.col("startDate").is_null() | pl.col("endDate").is_null()).any().alias("_undated"),
+        )
+        .filter(~pl.col("_undated"))
+        .drop("_undated")
+    )
+    return (
+        tables["Section"]
+        .join(courses.select("courseID", "calendarID", pl.col("number").alias("courseNumber"),
+                             pl.col("name").alias("courseName"), "stateCode"),
+              on="courseID", how="inner")
+        .join(trials, on="trialID", how="inner")
+        .join(placed, on=["sectionID", "trialID"], how="inner")
+        .join(calendars.select("calendarID", "schoolID", pl.col("name").alias("calendarName")),
+              on="calendarID", how="inner")
+        .join(tables["ScheduleStructure"].select("structureID",
+                                                 pl.col("name").alias("structureName")),
+              on="structureID", how="left")
+        .join(schools.select("schoolID", pl.col("number").alias("schoolNumber"),
+                             pl.col("name").alias("schoolName"), "stateClassification"),
+              on="schoolID", how="inner")
+        .rename({"number": "sectionNumber"})
+    )
+
+
+# ---- L-6 … L-8: counted students and their enrollment ----------------------------------------
+
+def counted_students(tables: Tables, sects: pl.DataFrame, codes: Codes) -> pl.DataFrame:
+    """L-6, L-7, L-8: one row per (section, student) counted on the section's last day, with the
+    chosen enrollment and its state grade."""
+    last_day = sects.select("sectionID", "trialID", "calendarID", "sectionStartDate",
+                            "sectionEndDate")
+    rostered = (
+        tables["Roster"].join(last_day, on=["sectionID", "trialID"], how="inner")
+        .with_columns(pl.col("startDate").fill_null(pl.col("sectionStartDate")),
+                      pl.col("endDate").fill_null(pl.col("sectionEndDate")))
+        .filter(active_on("sectionEndDate"))
+        .select("sectionID", "personID", "calendarID", "sectionEndDate")
+        .unique(["sectionID", "personID"])
+    )
+    enrolled = (
+        rostered.join(tables["Enrollment"].drop("structureID"), on=["personID", "calendarID"],
+                      how="inner")
+        .filter(active_on("sectionEndDate"), ~pl.col("noShow"))
+    )
+    chosen = latest_enrollment(enrolled, codes, ["sectionID", "personID"])
+    grades = tables["GradeLevel"].select("calendarID", pl.col("name").alias("grade"),
+                                         "stateGrade")
+    return (
+        chosen.join(grades, on=["calendarID", "grade"], how="left")
+        .select("sectionID", "personID", "enrollmentID", "serviceType", "grade", "stateGrade",
+                "disability1")
+    )
+
+
+# ---- L-10 … L-15: per-student attributes on the section's last day ---------------------------
+
+def _holds_on(records: pl.DataFrame, students: pl.DataFrame, condition: pl.Expr,
+              name: str) -> pl.DataFrame:
+    """(sectionID, personID, name): whether any of the student's `records` meets `condition`
+    on the section's last day."""
+    hits = (students.select("sectionID", "personID", "sectionEndDate")
+            .join(records, on="personID", how="inner")
+            .filter(condition)
+            .select("sectionID", "personID").unique()
+            .with_columns(pl.lit(True).alias(name)))
+    return hits
+
+
+def student_attributes(tables: Tables, counted: pl.DataFrame, sects: pl.DataFrame
+                       ) -> pl.DataFrame:
+    """L-10 … L-15 for each counted (section, student), evaluated on the section's last day."""
+    d = "sectionEndDate"
+    rows = counted.join(sects.select("sectionID", d), on="sectionID", how="left")
+    plans = tables["Plan"]
+    iep = _holds_on(plans.filter(pl.col("planType") == "IEP", pl.col("locked")), rows,
+                    active_on(d), "activeIep")
+    ilpa = _holds_on(plans.filter(pl.col("planType") == "ILPA"), rows, active_on(d), "ilpa")
+    el = _holds_on(
+        tables["Lep"].filter(pl.col("programStatus").is_in(["EL", "LEP"])), rows,
+        (pl.col("identifiedDate").is_null() | (pl.col("identifiedDate") <= pl.col(d)))
+        & (pl.col("exitDate").is_null() | (pl.col("exitDate") > pl.col(d))),
+        "englishLearner")
+    gifted = _holds_on(tables["GiftedTalented"], rows, active_on(d), "gifted")
+    flags = ["activeIep", "ilpa", "englishLearner", "gifted"]
+    out = rows
+    for frame in (iep, ilpa, el, gifted):
+        out = out.join(frame, on=["sectionID", "personID"], how="left")
+    return out.with_columns(
+        [pl.col(f).fill_null(False) for f in flags]
+    ).with_columns(
+        # L-11: the enrollment's disability counts only under an active locked IEP
+        pl.when(pl.col("activeIep")).then(pl.col("disability1")).otherwise(None)
+        .alias("disabilityInSection"),
+    )
+
+
+def people(tables: Tables) -> pl.DataFrame:
+    """Person with its current identity (L-15): ids, names and race. Names stay in frames and
+    workbooks; they never go to logs or metadata."""
+    identity = tables["Identity"].select(
+        pl.col("identityID").alias("currentIdentityID"), "lastName", "firstName",
+        "raceEthnicityFed")
+    return tables["Person"].select("personID", "stateID", "currentIdentityID").join(
+        identity, on="currentIdentityID", how="left").drop("currentIdentityID")
+
+
+# ---- L-20 … L-23: staff ------------------------------------------------------------------------
+
+def district_employment(tables: Tables, report: Report) -> pl.DataFrame:
+    """Employment rows of the snapshot's district (L-20)."""
+    return tables["Employment"].filter(pl.col("districtID") == report.district_id)
+
+
+def active_staff(tables: Tables, report: Report) -> pl.DataFrame:
+    """L-20: (personID, schoolID) of people with an assignment at the school overlapping W and
+    an Employment of the district overlapping W."""
+    first, last = report.window
+    employed = district_employment(tables, report).filter(overlaps(first, last))
+    return (tables["EmploymentAssignment"].filter(overlaps(first, last))
+            .filter(pl.col("personID").is_in(employed["personID"].implode()))
+            .select("personID", "schoolID").unique())
+
+
+def epsb_ids(tables: Tables, report: Report) -> pl.DataFrame:
+    """L-21: licenseNumber of the open employment (latest start among several), else of the
+    latest-starting employment overlapping W."""
+    first, last = report.window
+    jobs = district_employment(tables, report)
+    open_jobs = jobs.filter(pl.col("endDate").is_null()).with_columns(pl.lit(0).alias("_tier"))
+    closed = jobs.filter(pl.col("endDate").is_not_null(), overlaps(first, last)).with_columns(
+        pl.lit(1).alias("_tier"))
+    chosen = first_by(pl.concat([open_jobs, closed]), ["personID"],
+                      [("_tier", False), ("startDate", True), ("employmentID", True)])
+    return chosen.select("personID", pl.col("licenseNumber").alias("epsbID"))
+
+
+def primary_teachers(tables: Tables, sects: pl.DataFrame) -> pl.DataFrame:
+    """L-22: (sectionID, teacherPersonID): the P row active on the last day, else the latest P
+    row of the section's own trial."""
+    rows = (tables["SectionStaffHistory"].filter(pl.col("staffType") == "P")
+            .join(sects.select("sectionID", "trialID", "sectionEndDate"),
+                  on=["sectionID", "trialID"], how="inner")
+            .with_columns(active_on("sectionEndDate").cast(pl.Int8).alias("_active")))
+    return latest_primary_row(rows).select("sectionID", pl.col("personID").alias("teacherPersonID"))
+
+
+def case_managers(tables: Tables, report: Report) -> pl.DataFrame:
+    """L-23: (personID, caseManagerPersonID) active on the snapshot date."""
+    rows = tables["TeamMember"].filter(pl.col("role") == "Case Manager",
+                                       active_on(report.snapshot_date))
+    return latest_case_manager(rows).select(
+        "personID", pl.col("staffPersonID").alias("caseManagerPersonID"))
