@@ -28,6 +28,6 @@ def snapshot_frames(duckdb: DuckDBResource, names: list[str] | None = None
 
 def run_started(context: dg.AssetExecutionContext) -> datetime:
     """One "Date Time Generated" for every report of a run: the run's start, to the second."""
-    stats = context.instance.get_run_stats(context.run_id)
+    stats = context.instance.get_run_stats(context.run.run_id)
     started = stats.start_time if stats and stats.start_time else datetime.now().timestamp()
     return datetime.fromtimestamp(started).replace(microsecond=0)
