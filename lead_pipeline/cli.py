@@ -49,6 +49,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     outcome = run_refresh(Path(args.snapshot), output=Path(args.output),
                           database=Path(args.database) if args.database else None,
+                          sections=args.section,
                           log_level="INFO" if args.verbose else "CRITICAL")
     seconds = time.perf_counter() - started
     if not outcome.success:
@@ -66,6 +67,14 @@ def cmd_refresh(args: argparse.Namespace) -> int:
           f"{len(failed)} with findings")
     for line in outcome.warnings:
         print(f"  warning: {line}")
+    if outcome.published:
+        files = sorted(p for p in outcome.published.rglob("*.xlsx"))
+        print(f"published {len(files)} workbooks to {outcome.published}")
+        print(f"  (latest: {outcome.output / 'latest'})")
+        for path in files[:12]:
+            print(f"  {path.relative_to(outcome.published)}")
+        if len(files) > 12:
+            print(f"  … and {len(files) - 12} more")
     return 0
 
 
@@ -93,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     ref.add_argument("--output", default=str(paths.default_output_dir()))
     ref.add_argument("--database", default=None,
                      help="DuckDB file (default data/warehouse/lead_pipeline.duckdb)")
+    ref.add_argument("--section", type=int, action="append", default=[], metavar="ID",
+                     help="also write the Detail workbook of this section ID (repeatable)")
     ref.add_argument("--verbose", action="store_true", help="show Dagster's event log")
     ref.set_defaults(func=cmd_refresh)
     return parser

@@ -13,6 +13,7 @@ from pathlib import Path
 import dagster as dg
 
 from lead_pipeline.defs.resources import resources
+from lead_pipeline.lib import publish
 from lead_pipeline.lib.snapshot import store
 
 
@@ -30,6 +31,8 @@ class RefreshOutcome:
     success: bool
     database: Path
     snapshot: Path
+    output: Path
+    published: Path | None = None
     load_id: int | None = None
     snapshot_date: str | None = None
     problems: list[str] = field(default_factory=list)
@@ -54,20 +57,26 @@ def all_assets() -> list[dg.AssetsDefinition]:
 
 
 def run_refresh(snapshot: Path, *, output: Path | None = None, database: Path | None = None,
-                log_level: str = "CRITICAL") -> RefreshOutcome:
+                sections: list[int] | None = None, log_level: str = "CRITICAL"
+                ) -> RefreshOutcome:
     """Materialise every asset on `snapshot`. Dagster's console log is quiet by default: the
     outcome carries what the caller prints."""
     snapshot = snapshot.resolve()
     res = resources(None if database is None else str(database),
-                    **({"output_dir": str(output)} if output else {}))
+                    **({"output_dir": str(output.resolve())} if output else {}))
     db_path = Path(res["duckdb"].database)  # type: ignore[attr-defined]
-    outcome = RefreshOutcome(success=False, database=db_path, snapshot=snapshot)
+    output_dir = Path(res["settings"].output_dir)  # type: ignore[attr-defined]
+    outcome = RefreshOutcome(success=False, database=db_path, snapshot=snapshot,
+                             output=output_dir)
     with _instance() as instance:
         result = dg.materialize(
             all_assets(),
             resources=res,
             run_config={
-                "ops": {"snapshot__candidate": {"config": {"folder": str(snapshot)}}},
+                "ops": {
+                    "snapshot__candidate": {"config": {"folder": str(snapshot)}},
+                    "lead__detail": {"config": {"section_ids": list(sections or [])}},
+                },
                 "loggers": {"console": {"config": {"log_level": log_level}}},
             },
             instance=instance,
@@ -92,6 +101,8 @@ def run_refresh(snapshot: Path, *, output: Path | None = None, database: Path | 
             if current and current.load_id == outcome.load_id:
                 outcome.snapshot_date = str(current.snapshot_date)
                 outcome.tables = store.row_counts(con)
+    if outcome.success:
+        outcome.published = publish.latest(output_dir)
     if not outcome.success and not outcome.problems:
         for failure in failures:
             data = failure.step_failure_data

@@ -100,7 +100,8 @@ def test_asset_keys_and_checks_are_pinned():
     purpose, here."""
     keys = sorted(k.to_user_string() for a in all_assets() for k in a.keys)
     lead = ["lead/stg_sections", "lead/stg_section_students", "lead/classes", "lead/staff",
-            "lead/caseload", "lead/schoolwide", "lead/detail"]
+            "lead/caseload", "lead/schoolwide", "lead/detail", "lead/workbooks",
+            "publish/latest"]
     assert keys == sorted(["snapshot/candidate", *(f"snapshot/{t.name}" for t in TABLES), *lead])
     checks = {(k.asset_key.to_user_string(), k.name) for a in all_assets()
               for k in a.check_keys}

@@ -1,0 +1,44 @@
+"""LEAD workbooks: the district's and each included school's, and Detail on request, written
+into the run's staging folder; `publish/latest` makes them visible all at once."""
+
+import dagster as dg
+import polars as pl
+from dagster_duckdb import DuckDBResource
+
+from lead_pipeline.defs.lead.inputs import run_started, snapshot_frames
+from lead_pipeline.defs.resources import PipelineSettings
+from lead_pipeline.lib.lead.workbooks import LeadReports, write_all
+from lead_pipeline.lib.publish import run_staging
+
+_IN = {name: dg.AssetIn(["lead", name])
+       for name in ("classes", "staff", "caseload", "schoolwide", "detail")}
+
+
+@dg.asset(key=["lead", "workbooks"], group_name="lead_workbooks", kinds={"excel"}, ins=_IN,
+          description="LEAD_District_<n>.xlsx (Classes, Staff, Caseload, Schoolwide), "
+          "schools/LEAD_<school>.xlsx for every included school, detail/LEAD_Detail_<id>.xlsx "
+          "for requested sections; written into the run's staging folder.")
+def workbooks(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
+              settings: PipelineSettings, classes: pl.DataFrame, staff: pl.DataFrame,
+              caseload: pl.DataFrame, schoolwide: pl.DataFrame,
+              detail: pl.DataFrame) -> dg.MaterializeResult:
+    _, report = snapshot_frames(duckdb, ["District"])
+    folder = run_staging(settings.output_dir, context.run.run_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    properties = {
+        "title": f"LEAD reports, district {report.district_number}",
+        "subject": f"End year {report.end_year}",
+        "snapshot_date": report.snapshot_date.isoformat(),
+        "generated": run_started(context).isoformat(),
+        "district_number": report.district_number,
+    }
+    reports = LeadReports(classes, staff, caseload, schoolwide, detail)
+    paths = write_all(folder, report.district_number, reports, properties)
+    context.log.info(f"wrote {len(paths)} LEAD workbooks")
+    return dg.MaterializeResult(metadata={
+        "files": dg.MetadataValue.int(len(paths)),
+        "school_workbooks": dg.MetadataValue.int(schoolwide.height),
+        "detail_workbooks": dg.MetadataValue.int(detail["Section ID"].n_unique()
+                                                 if detail.height else 0),
+        "bytes": dg.MetadataValue.int(sum(p.stat().st_size for p in paths)),
+    })

@@ -1,0 +1,336 @@
+"""Write report workbooks from Polars frames with xlsxwriter, fast and exactly typed.
+
+Why this module exists rather than ``polars.DataFrame.write_excel``: the reports are large
+(200,000-row Detail sheets) and their cell types are part of the contract (outputs.md): ids and
+counts are numbers, codes such as school ``005`` stay text, text from the snapshot is never turned
+into a formula, number or URL, dates are real dates. Here every column gets one writer chosen
+from its Polars dtype before any row is written, and rows stream through xlsxwriter's
+``constant_memory`` mode so memory stays flat whatever the sheet size.
+
+Conversions are done column-wise in Polars (dates to Excel serial numbers, NaN and infinities
+to null, ...), so the per-cell Python work is one ``is None`` test and one call to the column's
+xlsxwriter writer.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
+
+__all__ = [
+    "DATETIME_FORMAT",
+    "DATE_FORMAT",
+    "MAX_WIDTH",
+    "MIN_WIDTH",
+    "SheetSpec",
+    "write_workbook",
+]
+
+DATE_FORMAT = "mm/dd/yyyy"
+DATETIME_FORMAT = "mm/dd/yyyy hh:mm"
+MIN_WIDTH = 8.0
+MAX_WIDTH = 50.0
+
+_MAX_DATA_ROWS = 1_048_575  # Excel's 1,048,576 rows minus the header row
+_MAX_COLUMNS = 16_384
+_MAX_TEXT = 32_767  # Excel's cell text limit; xlsxwriter truncates longer strings
+_ROWS_PER_BATCH = 2_048  # rows materialised as Python objects at a time
+
+# Excel serial day numbers: 1970-01-01 is day 25569 counted from 1899-12-30. Serials below 61
+# (before 1900-03-01) are one less because Excel counts the non-existent 1900-02-29, the same
+# adjustment xlsxwriter's own write_datetime makes.
+_UNIX_EPOCH_SERIAL = 25_569
+_LEAP_BUG_SERIAL = 61
+_FIRST_SERIAL = 1  # 1900-01-01 (before the leap-bug adjustment it is 2)
+_LAST_SERIAL = 2_958_465  # 9999-12-31
+_US_PER_DAY = 86_400_000_000
+
+# Document properties that xlsxwriter's set_properties() knows; other keys become custom ones.
+_DOCUMENT_PROPERTIES = frozenset(
+    {
+        "title",
+        "subject",
+        "author",
+        "manager",
+        "company",
+        "category",
+        "keywords",
+        "comments",
+        "status",
+        "hyperlink_base",
+    }
+)
+
+_WORKBOOK_OPTIONS: dict[str, Any] = {
+    "constant_memory": True,
+    # write_string never converts, but the guards stay on in case a write() slips in later.
+    "strings_to_formulas": False,
+    "strings_to_numbers": False,
+    "strings_to_urls": False,
+}
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    """One sheet to write: its name, its rows, and which columns must stay text.
+
+    ``frame`` columns are written in order with their names as the header row. A column named in
+    ``text_columns`` is cast to text even when its dtype is numeric; keep codes such as school
+    number ``005`` as Polars String in the first place, since an integer has already lost its
+    leading zeros. ``widths`` overrides the computed width (in characters) of named columns.
+    """
+
+    name: str
+    frame: pl.DataFrame
+    text_columns: frozenset[str] = frozenset()
+    widths: Mapping[str, float] | None = None
+
+    def __post_init__(self) -> None:
+        # Accept any iterable of names for convenience, store a frozenset.
+        if not isinstance(self.text_columns, frozenset):
+            object.__setattr__(self, "text_columns", frozenset(self.text_columns))
+        unknown = (self.text_columns | set(self.widths or ())) - set(self.frame.columns)
+        if unknown:
+            raise ValueError(f"sheet {self.name!r}: no such column(s) {sorted(unknown)}")
+        if self.frame.height > _MAX_DATA_ROWS:
+            raise ValueError(
+                f"sheet {self.name!r}: {self.frame.height} rows exceed Excel's {_MAX_DATA_ROWS}"
+            )
+        if self.frame.width > _MAX_COLUMNS:
+            raise ValueError(f"sheet {self.name!r}: {self.frame.width} columns exceed Excel's")
+
+
+# A lane is one stream of values written into one column. Most columns have one lane; a column
+# whose values need two different writers (see _lanes) gets two, each null where the other writes.
+_TEXT, _NUMBER, _BOOL, _RICH = "text", "number", "bool", "rich"
+_DATE, _DATETIME = "date", "datetime"
+
+
+@dataclass(frozen=True)
+class _Lane:
+    column: int
+    kind: str
+    expr: pl.Expr
+
+
+def write_workbook(
+    path: Path,
+    sheets: Sequence[SheetSpec],
+    *,
+    properties: Mapping[str, str] | None = None,
+) -> None:
+    """Write ``sheets`` to a new .xlsx at ``path``, each with a frozen, filtered header row.
+
+    ``properties``: keys that are standard document properties (title, subject, author, manager,
+    company, category, keywords, comments, status, hyperlink_base) go there; every other key is
+    stored as a custom text property (e.g. the snapshot date the workbook was built from).
+
+    Empty cells: null, "" (text), NaN and infinities. A row whose cells are all empty is still
+    counted in the filter range but, as in any .xlsx, is not stored; readers such as calamine
+    drop it when it is last. (Report rows always hold their common columns.)
+
+    xlsxwriter creates ``path`` only when the workbook is complete, so an exception part-way
+    leaves no file behind (and any existing file at ``path`` untouched); its temporary row files
+    live in a private temporary folder that is always removed.
+    """
+    if not sheets:
+        raise ValueError("a workbook needs at least one sheet")
+    with tempfile.TemporaryDirectory(prefix="lead-xlsx-") as tmp:
+        workbook = xlsxwriter.Workbook(str(path), {**_WORKBOOK_OPTIONS, "tmpdir": tmp})
+        _set_properties(workbook, properties or {})
+        header_format = workbook.add_format({"bold": True})
+        formats = {
+            _DATE: workbook.add_format({"num_format": DATE_FORMAT}),
+            _DATETIME: workbook.add_format({"num_format": DATETIME_FORMAT}),
+        }
+        for spec in sheets:
+            _write_sheet(workbook.add_worksheet(spec.name), spec, header_format, formats)
+        workbook.close()
+
+
+def _set_properties(workbook: xlsxwriter.Workbook, properties: Mapping[str, str]) -> None:
+    standard = {k: v for k, v in properties.items() if k in _DOCUMENT_PROPERTIES}
+    if standard:
+        workbook.set_properties(standard)
+    for key, value in properties.items():
+        if key not in _DOCUMENT_PROPERTIES:
+            workbook.set_custom_property(key, str(value))
+
+
+def _write_sheet(
+    ws: Worksheet, spec: SheetSpec, header_format: Format, formats: Mapping[str, Format]
+) -> None:
+    frame = spec.frame
+    n_rows, n_cols = frame.height, frame.width
+
+    for col, name in enumerate(frame.columns):
+        _write_text(ws, 0, col, name, header_format)
+    if n_cols:
+        ws.freeze_panes(1, 0)
+        ws.autofilter(0, 0, n_rows, n_cols - 1)
+
+    lanes = _lanes(frame, spec.text_columns)
+    _set_widths(ws, frame, lanes, spec.widths or {})
+    if not n_rows or not lanes:
+        return
+
+    writers = _writers(ws)
+    plan = [(writers[lane.kind], lane.column, formats.get(lane.kind)) for lane in lanes]
+    values = frame.select(lane.expr.alias(f"_lane{i}") for i, lane in enumerate(lanes))
+
+    # The hot loop: Polars builds row tuples in Rust in batches; per cell only a null test and
+    # the column's own writer. Rows arrive in order, as constant_memory requires.
+    for row, cells in enumerate(values.iter_rows(buffer_size=_ROWS_PER_BATCH), start=1):
+        for (write, col, fmt), value in zip(plan, cells, strict=True):
+            if value is not None:
+                write(row, col, value, fmt)
+
+
+def _writers(ws: Worksheet) -> dict[str, Callable[..., Any]]:
+    """Bound xlsxwriter methods per lane kind; dates are numbers carrying a date format."""
+
+    def write_rich(row: int, col: int, value: str, fmt: Format | None) -> None:
+        _write_text(ws, row, col, value, fmt)
+
+    return {
+        _TEXT: ws.write_string,
+        _NUMBER: ws.write_number,
+        _DATE: ws.write_number,
+        _DATETIME: ws.write_number,
+        _BOOL: ws.write_boolean,
+        _RICH: write_rich,
+    }
+
+
+def _write_text(ws: Worksheet, row: int, col: int, text: str, fmt: Format | None) -> None:
+    """Write ``text`` as a literal string, whatever it looks like.
+
+    xlsxwriter treats any string that starts with ``<r>`` and ends with ``</r>`` as pre-rendered
+    rich-text XML and copies it unescaped into the sheet, which corrupts the file (or injects
+    markup). Such text is written as a rich string of three plain fragments instead: the cell
+    reads back as exactly ``text``.
+    """
+    if _looks_rich(text):
+        if fmt is None:
+            ws.write_rich_string(row, col, text[:1], text[1:2], text[2:])
+        else:
+            ws.write_rich_string(row, col, text[:1], text[1:2], text[2:], fmt)
+    else:
+        ws.write_string(row, col, text, fmt)
+
+
+def _looks_rich(text: str) -> bool:
+    return text.startswith("<r>") and text.endswith("</r>")
+
+
+def _lanes(frame: pl.DataFrame, text_columns: frozenset[str]) -> list[_Lane]:
+    """Choose each column's writer from its dtype and the expression giving its cell values.
+
+    A few columns need a second writer for some of their values (text that xlsxwriter would
+    take for rich-text XML, dates Excel cannot show); such an extra lane is kept only when one
+    value needs it, decided for all columns in one Polars pass, so ordinary columns cost one
+    null test per cell.
+    """
+    lanes: list[_Lane] = []
+    extras: list[tuple[pl.Expr, _Lane]] = []  # (does any value need it?, lane)
+    for col, (name, dtype) in enumerate(frame.schema.items()):
+        c = pl.col(name)
+        if dtype == pl.Null:
+            continue  # every cell is empty
+        if (
+            name in text_columns
+            or dtype in (pl.String, pl.Categorical)
+            or isinstance(dtype, pl.Enum)
+        ):
+            text = c.cast(pl.String)
+            text = pl.when(text != "").then(text)  # "" is written as an empty cell, like null
+            rich = text.str.starts_with("<r>") & text.str.ends_with("</r>")
+            lanes.append(_Lane(col, _TEXT, pl.when(~rich).then(text)))
+            extras.append((rich.any(), _Lane(col, _RICH, pl.when(rich).then(text))))
+        elif dtype.is_integer():
+            lanes.append(_Lane(col, _NUMBER, c))
+        elif dtype.is_float():
+            # NaN and infinities have no Excel number (xlsxwriter would need a formula).
+            lanes.append(_Lane(col, _NUMBER, pl.when(c.is_finite()).then(c)))
+        elif dtype.is_decimal():
+            lanes.append(_Lane(col, _NUMBER, c.cast(pl.Float64)))
+        elif dtype == pl.Boolean:
+            lanes.append(_Lane(col, _BOOL, c))
+        elif dtype == pl.Date or isinstance(dtype, pl.Datetime):
+            if dtype == pl.Date:
+                kind, days = _DATE, c.cast(pl.Int32)
+            else:
+                naive = c.dt.replace_time_zone(None) if dtype.time_zone else c
+                micros = naive.dt.cast_time_unit("us").cast(pl.Int64)
+                kind, days = _DATETIME, micros / _US_PER_DAY
+            serial = days + _UNIX_EPOCH_SERIAL
+            # Excel cannot show dates before 1900 or after 9999; SIS data uses such sentinels
+            # (0001-01-01), which are kept visible as ISO text rather than shown as ####.
+            shown = (serial >= _FIRST_SERIAL + 1) & (serial < _LAST_SERIAL + 1)
+            serial = pl.when(serial < _LEAP_BUG_SERIAL).then(serial - 1).otherwise(serial)
+            lanes.append(_Lane(col, kind, pl.when(shown).then(serial)))
+            as_text = pl.when(~shown).then(c.cast(pl.String))
+            extras.append(((~shown).any(), _Lane(col, _TEXT, as_text)))
+        else:
+            raise TypeError(
+                f"column {name!r}: dtype {dtype} has no Excel writer; cast it before writing"
+            )
+    if extras and frame.height:
+        needed = frame.select(flag.alias(f"_x{i}") for i, (flag, _) in enumerate(extras)).row(0)
+        lanes.extend(lane for (_, lane), need in zip(extras, needed, strict=True) if need)
+    return lanes
+
+
+def _set_widths(
+    ws: Worksheet,
+    frame: pl.DataFrame,
+    lanes: Sequence[_Lane],
+    explicit: Mapping[str, float],
+) -> None:
+    """Size each column from its header and its longest value, within MIN_WIDTH..MAX_WIDTH.
+
+    The longest value is measured over the whole column in one Polars pass (cheaper than a
+    Python sample); the header gets two extra characters for the filter button.
+    """
+    lengths = [0] * frame.width
+    if lanes and frame.height:
+        measured = frame.select(_measure(lane).alias(f"_w{i}") for i, lane in enumerate(lanes)).row(
+            0
+        )
+        longest_text = 0
+        for lane, length in zip(lanes, measured, strict=True):
+            length = int(length or 0)
+            lengths[lane.column] = max(lengths[lane.column], length)
+            if lane.kind in (_TEXT, _RICH):
+                longest_text = max(longest_text, length)
+        if longest_text > _MAX_TEXT:
+            warnings.warn(
+                f"sheet {ws.name!r}: text longer than Excel's {_MAX_TEXT} characters is truncated",
+                stacklevel=4,
+            )
+
+    for col, name in enumerate(frame.columns):
+        width = explicit.get(name)
+        if width is None:
+            width = min(max(len(name) + 2.0, lengths[col] + 1.0, MIN_WIDTH), MAX_WIDTH)
+        ws.set_column(col, col, width)
+
+
+def _measure(lane: _Lane) -> pl.Expr:
+    """Characters the longest value of a lane shows (0 when the lane is all null)."""
+    if lane.kind in (_TEXT, _RICH):
+        return lane.expr.str.len_chars().max()
+    if lane.kind == _NUMBER:
+        # Excel's General format shows at most about 11 characters of a number.
+        return lane.expr.cast(pl.String).str.len_chars().max().clip(upper_bound=12)
+    shown = {_DATE: 10, _DATETIME: 16, _BOOL: 5}[lane.kind]
+    return pl.when(lane.expr.is_not_null().any()).then(pl.lit(shown)).otherwise(pl.lit(0))

@@ -1,0 +1,88 @@
+"""Which LEAD sheets go in which workbook (outputs.md), written with lib.excel.
+
+The district workbook holds every report; each included school's workbook holds that school's
+Classes, Staff and Schoolwide rows (never student-level rows); Detail workbooks exist only for
+the sections asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from lead_pipeline.lib.excel import SheetSpec, write_workbook
+from lead_pipeline.lib.lead.reports import TEXT_COLUMNS
+
+
+@dataclass(frozen=True)
+class LeadReports:
+    classes: pl.DataFrame
+    staff: pl.DataFrame
+    caseload: pl.DataFrame
+    schoolwide: pl.DataFrame
+    detail: pl.DataFrame
+
+
+def sheet(name: str, frame: pl.DataFrame) -> SheetSpec:
+    return SheetSpec(name, frame, TEXT_COLUMNS & set(frame.columns))
+
+
+def district_file(district_number: str) -> str:
+    return f"district/LEAD_District_{district_number}.xlsx"
+
+
+def school_file(school_number: str) -> str:
+    return f"schools/LEAD_{school_number}.xlsx"
+
+
+def detail_file(section_id: int) -> str:
+    return f"detail/LEAD_Detail_{section_id}.xlsx"
+
+
+def write_district(folder: Path, district_number: str, reports: LeadReports,
+                   properties: Mapping[str, str], extra: Sequence[SheetSpec] = ()) -> Path:
+    path = folder / district_file(district_number)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_workbook(path, [sheet("Classes", reports.classes), sheet("Staff", reports.staff),
+                          sheet("Caseload", reports.caseload),
+                          sheet("Schoolwide", reports.schoolwide), *extra],
+                   properties=properties)
+    return path
+
+
+def write_school(folder: Path, school_number: str, reports: LeadReports,
+                 properties: Mapping[str, str], extra: Sequence[SheetSpec] = ()) -> Path:
+    """One school's workbook: the district's rows of that School Number only."""
+    mine = pl.col("School Number") == school_number
+    path = folder / school_file(school_number)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_workbook(path, [sheet("Classes", reports.classes.filter(mine)),
+                          sheet("Staff", reports.staff.filter(mine)),
+                          sheet("Schoolwide", reports.schoolwide.filter(mine)), *extra],
+                   properties={**properties, "school_number": school_number})
+    return path
+
+
+def write_details(folder: Path, detail: pl.DataFrame, properties: Mapping[str, str]
+                  ) -> list[Path]:
+    """One workbook per requested section (the Detail frame holds only those)."""
+    paths = []
+    for (section_id,), rows in detail.group_by("Section ID", maintain_order=True):
+        path = folder / detail_file(int(section_id))  # type: ignore[arg-type]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_workbook(path, [sheet("Detail", rows)], properties=properties)
+        paths.append(path)
+    return paths
+
+
+def write_all(folder: Path, district_number: str, reports: LeadReports,
+              properties: Mapping[str, str]) -> list[Path]:
+    """Every LEAD file of a refresh into `folder` (a publication's staging folder)."""
+    paths = [write_district(folder, district_number, reports, properties)]
+    for number in reports.schoolwide["School Number"].to_list():
+        paths.append(write_school(folder, number, reports, properties))
+    paths += write_details(folder, reports.detail, properties)
+    return paths
