@@ -59,6 +59,9 @@ def cmd_refresh(args: argparse.Namespace) -> int:
             print(f"  {line}", file=sys.stderr)
         return 1
     print(f"refresh of {outcome.snapshot} ({outcome.snapshot_date}) done in {seconds:.1f} s")
+    if args.timings:
+        for step, took in outcome.steps.items():
+            print(f"  {took:7.2f} s  {step}")
     print(f"DuckDB file: {outcome.database}  (schema 'snapshot', load {outcome.load_id})")
     rows = sum(outcome.tables.values())
     print(f"snapshot: {len(outcome.tables)} tables, {rows:,} rows")
@@ -104,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="DuckDB file (default data/warehouse/lead_pipeline.duckdb)")
     ref.add_argument("--section", type=int, action="append", default=[], metavar="ID",
                      help="also write the Detail workbook of this section ID (repeatable)")
+    ref.add_argument("--timings", action="store_true", help="print the time of each step")
     ref.add_argument("--verbose", action="store_true", help="show Dagster's event log")
     ref.set_defaults(func=cmd_refresh)
     return parser
