@@ -216,8 +216,7 @@ class _TableLoader:
         self._parse_findings([c for c in t.columns if c.name in present and c.kind != Kind.TEXT])
         casts = ", ".join(f"{_cast(c.kind, q(c.name))} AS {q(c.name)}" for c in t.columns)
         self.con.execute(
-            f"CREATE OR REPLACE TABLE {self.target} AS SELECT {casts} FROM {self.raw} "
-            "ORDER BY rowid")
+            f"CREATE OR REPLACE TABLE {self.target} AS SELECT {casts} FROM {self.raw}")
         if not missing:
             self._key_findings()
         self.con.execute(f"DROP TABLE {self.raw}")
@@ -271,15 +270,18 @@ class _TableLoader:
                 f"ORDER BY rowid LIMIT {FIRST_N}").fetchall()]
             self._fail(Check.KEYS, ", ".join(self.table.key), int(n_null), first,
                        f"{n_null} row(s) have a blank key ({', '.join(self.table.key)})")
-        dupes = self.con.execute(
+        where = f"WHERE NOT ({null_cond}) GROUP BY {keys} HAVING count(*) > 1"
+        (groups, rows) = self.con.execute(  # the common, clean case: one plain GROUP BY
+            f"SELECT count(*), coalesce(sum(n), 0) FROM (SELECT count(*) AS n "
+            f"FROM {self.target} {where})").fetchone() or (0, 0)
+        if not groups:
+            return
+        first = [d[0] for d in self.con.execute(
             f"SELECT {self._key_label()} || ' (rows ' || string_agg((rowid + 1)::VARCHAR, ', ' "
-            f"ORDER BY rowid) || ')', count(*) AS n, min(rowid) AS r FROM {self.target} "
-            f"WHERE NOT ({null_cond}) GROUP BY {keys} HAVING count(*) > 1 ORDER BY r").fetchall()
-        if dupes:
-            rows = sum(int(d[1]) for d in dupes)
-            self._fail(Check.KEYS, ", ".join(self.table.key), rows,
-                       [d[0] for d in dupes[:FIRST_N]],
-                       f"{len(dupes)} key value(s) appear more than once ({rows} rows)")
+            f"ORDER BY rowid) || ')', min(rowid) AS r FROM {self.target} {where} "
+            f"ORDER BY r LIMIT {FIRST_N}").fetchall()]
+        self._fail(Check.KEYS, ", ".join(self.table.key), int(rows), first,
+                   f"{groups} key value(s) appear more than once ({rows} rows)")
 
 
 def running_families(present: set[str]) -> tuple[list[Family], list[str]]:
