@@ -12,4 +12,7 @@ from lead_pipeline.defs.resources import resources
 @dg.definitions
 def defs() -> dg.Definitions:
     found = dg.load_from_defs_folder(path_within_project=Path(__file__).parent)
-    return dg.Definitions.merge(found, dg.Definitions(resources=resources()))
+    # one process: steps share the single-writer DuckDB file and skip ~2 s of process start-up
+    # each (stack-notes.md)
+    return dg.Definitions.merge(
+        found, dg.Definitions(resources=resources(), executor=dg.in_process_executor))

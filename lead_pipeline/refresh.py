@@ -41,6 +41,8 @@ class RefreshOutcome:
     checks: list[CheckOutcome] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     tables: dict[str, int] = field(default_factory=dict)
+    steps: dict[str, float] = field(default_factory=dict)
+    """Seconds each Dagster step took, in the order they finished."""
 
 
 def _instance() -> dg.DagsterInstance:
@@ -53,7 +55,10 @@ def _instance() -> dg.DagsterInstance:
 def all_assets() -> list[dg.AssetsDefinition]:
     from lead_pipeline.definitions import defs
 
-    return [a for a in defs().assets or [] if isinstance(a, dg.AssetsDefinition)]
+    found = defs()
+    # asset checks defined apart from their assets (the Q- rules) are AssetsDefinitions too
+    return [a for a in [*(found.assets or []), *(found.asset_checks or [])]
+            if isinstance(a, dg.AssetsDefinition)]
 
 
 def run_refresh(snapshot: Path, *, output: Path | None = None, database: Path | None = None,
@@ -88,6 +93,10 @@ def run_refresh(snapshot: Path, *, output: Path | None = None, database: Path | 
                 severity=ev.severity.value,
                 findings=int(ev.metadata["findings"].value) if "findings" in ev.metadata else 0))
         failures = [e for e in result.all_events if e.is_step_failure]
+        for event in result.all_events:
+            if event.is_step_success and event.step_key:
+                data = event.event_specific_data
+                outcome.steps[event.step_key] = getattr(data, "duration_ms", 0.0) / 1000
     outcome.success = result.success
 
     import duckdb

@@ -101,7 +101,7 @@ def test_asset_keys_and_checks_are_pinned():
     keys = sorted(k.to_user_string() for a in all_assets() for k in a.keys)
     lead = ["lead/stg_sections", "lead/stg_section_students", "lead/classes", "lead/staff",
             "lead/caseload", "lead/schoolwide", "lead/detail", "lead/workbooks",
-            "publish/latest"]
+            "lead/findings", "lead/findings_history", "publish/latest"]
     assert keys == sorted(["snapshot/candidate", *(f"snapshot/{t.name}" for t in TABLES), *lead])
     checks = {(k.asset_key.to_user_string(), k.name) for a in all_assets()
               for k in a.check_keys}
@@ -111,7 +111,29 @@ def test_asset_keys_and_checks_are_pinned():
     assert ("snapshot/Roster", "ids_resolve") in checks
     assert ("snapshot/Roster", "end_not_before_start") in checks
     assert ("snapshot/BehaviorResolution", "end_not_before_start") not in checks
-    assert len(checks) == 5 + sum(bool(t.references) + bool(t.interval) for t in TABLES)
+    quality = {
+        "lead/classes": {
+            "q_c1_primary_teacher_has_staff_record", "q_c2_section_has_primary_teacher",
+            "q_c3_placeholder_course_has_primary_teacher", "q_c4_dual_credit_has_primary_teacher",
+            "q_c5_section_has_students", "q_c6_required_content_provided",
+            "q_c7_content_is_instructional", "q_c8_content_is_specific",
+            "q_c9_special_education_section_has_no_general_students",
+            "q_c10_special_education_section_at_most_25_percent_general",
+            "q_c11_alternative_classroom_in_alternative_school",
+            "q_c12_alternative_classroom_students_have_ilpa_or_iep",
+            "q_i1_primary_teacher_assigned_at_school"},
+        "lead/staff": {"q_s1_certified_staff_have_epsb_id",
+                       "q_s2_speech_therapist_certification_confirmed",
+                       "q_s3_teachers_have_certified_type", "q_i2_assignment_has_type"},
+        "lead/caseload": {"q_k1_case_manager_has_staff_record",
+                          "q_k2_students_with_disability_have_case_manager",
+                          "q_k3_caseload_students_have_iep_disability"},
+        "lead/schoolwide": {"q_w1_alternative_school_students_have_ilpa_or_iep"},
+    }
+    for asset, names in quality.items():
+        assert {name for a, name in checks if a == asset} == names
+    assert len(checks) == 5 + sum(bool(t.references) + bool(t.interval) for t in TABLES) + sum(
+        len(names) for names in quality.values())
 
 
 def test_format_document_matches_the_declaration():

@@ -43,9 +43,10 @@ def test_refresh_publishes_district_school_and_detail_workbooks(tmp_path):
                      "schools/LEAD_005.xlsx"]
 
     district = openpyxl.load_workbook(outcome.published / "district/LEAD_District_165.xlsx")
-    assert district.sheetnames == ["Classes", "Staff", "Caseload", "Schoolwide"]
+    assert district.sheetnames == ["Classes", "Staff", "Caseload", "Schoolwide", "Issues",
+                                   "Changes"]
     school = openpyxl.load_workbook(outcome.published / "schools/LEAD_005.xlsx")
-    assert school.sheetnames == ["Classes", "Staff", "Schoolwide"]
+    assert school.sheetnames == ["Classes", "Staff", "Schoolwide", "Issues", "Changes"]
     assert school.properties.title == "LEAD reports, district 165"
     assert {p.name: p.value for p in school.custom_doc_props.props}["snapshot_date"] == (
         "2026-11-21")

@@ -7,22 +7,28 @@ from dagster_duckdb import DuckDBResource
 
 from lead_pipeline.defs.lead.inputs import run_started, snapshot_frames
 from lead_pipeline.defs.resources import PipelineSettings
-from lead_pipeline.lib.lead.workbooks import LeadReports, write_all
+from lead_pipeline.lib.lead import history
+from lead_pipeline.lib.lead.workbooks import LeadReports, QaSheets, write_all
 from lead_pipeline.lib.publish import run_staging
 
 _IN = {name: dg.AssetIn(["lead", name])
-       for name in ("classes", "staff", "caseload", "schoolwide", "detail")}
+       for name in ("classes", "staff", "caseload", "schoolwide", "detail", "findings")}
 
 
 @dg.asset(key=["lead", "workbooks"], group_name="lead_workbooks", kinds={"excel"}, ins=_IN,
-          description="LEAD_District_<n>.xlsx (Classes, Staff, Caseload, Schoolwide), "
-          "schools/LEAD_<school>.xlsx for every included school, detail/LEAD_Detail_<id>.xlsx "
-          "for requested sections; written into the run's staging folder.")
+          description="LEAD_District_<n>.xlsx (Classes, Staff, Caseload, Schoolwide, Issues, "
+          "Changes), schools/LEAD_<school>.xlsx for every included school (its rows only), "
+          "detail/LEAD_Detail_<id>.xlsx for requested sections; written into the run's "
+          "staging folder.")
 def workbooks(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
               settings: PipelineSettings, classes: pl.DataFrame, staff: pl.DataFrame,
               caseload: pl.DataFrame, schoolwide: pl.DataFrame,
-              detail: pl.DataFrame) -> dg.MaterializeResult:
+              detail: pl.DataFrame, findings: pl.DataFrame) -> dg.MaterializeResult:
     _, report = snapshot_frames(duckdb, ["District"])
+    with duckdb.get_connection() as con:  # Changes: versus the last earlier publication
+        district_changes, school_changes = history.workbook_changes(
+            con, findings, report.district_number, report.snapshot_date,
+            schoolwide["School Number"].to_list())
     folder = run_staging(settings.output_dir, context.run.run_id)
     folder.mkdir(parents=True, exist_ok=True)
     properties = {
@@ -33,7 +39,8 @@ def workbooks(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
         "district_number": report.district_number,
     }
     reports = LeadReports(classes, staff, caseload, schoolwide, detail)
-    paths = write_all(folder, report.district_number, reports, properties)
+    qa = QaSheets(findings, district_changes, school_changes)
+    paths = write_all(folder, report.district_number, reports, properties, qa)
     context.log.info(f"wrote {len(paths)} LEAD workbooks")
     return dg.MaterializeResult(metadata={
         "files": dg.MetadataValue.int(len(paths)),

@@ -2,7 +2,8 @@
 
 The district workbook holds every report; each included school's workbook holds that school's
 Classes, Staff and Schoolwide rows (never student-level rows); Detail workbooks exist only for
-the sections asked for.
+the sections asked for. Given the quality findings (`QaSheets`), the district and school
+workbooks end with the Issues and Changes sheets, a school's filtered to its School Number.
 """
 
 from __future__ import annotations
@@ -24,6 +25,24 @@ class LeadReports:
     caseload: pl.DataFrame
     schoolwide: pl.DataFrame
     detail: pl.DataFrame
+
+
+@dataclass(frozen=True)
+class QaSheets:
+    """The Issues rows of the refresh (rules.findings) and the Changes rows of the district
+    workbook and of each school's (history.workbook_changes: each has its own baseline)."""
+
+    findings: pl.DataFrame
+    district_changes: pl.DataFrame
+    school_changes: Mapping[str, pl.DataFrame]
+
+    def district_sheets(self) -> list[SheetSpec]:
+        return [sheet("Issues", self.findings), sheet("Changes", self.district_changes)]
+
+    def school_sheets(self, school_number: str) -> list[SheetSpec]:
+        issues = self.findings.filter(pl.col("School Number") == school_number)
+        changes = self.school_changes.get(school_number, self.district_changes.clear())
+        return [sheet("Issues", issues), sheet("Changes", changes)]
 
 
 def sheet(name: str, frame: pl.DataFrame) -> SheetSpec:
@@ -79,10 +98,13 @@ def write_details(folder: Path, detail: pl.DataFrame, properties: Mapping[str, s
 
 
 def write_all(folder: Path, district_number: str, reports: LeadReports,
-              properties: Mapping[str, str]) -> list[Path]:
-    """Every LEAD file of a refresh into `folder` (a publication's staging folder)."""
-    paths = [write_district(folder, district_number, reports, properties)]
+              properties: Mapping[str, str], qa: QaSheets | None = None) -> list[Path]:
+    """Every LEAD file of a refresh into `folder` (a publication's staging folder); with `qa`,
+    the district and school workbooks end with Issues and Changes."""
+    paths = [write_district(folder, district_number, reports, properties,
+                            qa.district_sheets() if qa else ())]
     for number in reports.schoolwide["School Number"].to_list():
-        paths.append(write_school(folder, number, reports, properties))
+        paths.append(write_school(folder, number, reports, properties,
+                                  qa.school_sheets(number) if qa else ()))
     paths += write_details(folder, reports.detail, properties)
     return paths

@@ -1,0 +1,164 @@
+"""Quality rules (lead.md §5) in Dagster: one check per rule on the report it reads, all the
+findings of a refresh as `lead/findings` (the Issues rows), and their history.
+
+Thin wiring around lib/lead/rules.py and lib/lead/history.py: the checks and `lead/findings`
+call the same `rules.findings`, so the Issues sheet and the checks cannot disagree. Every check
+is non-blocking (an `error` rule is an ERROR, a `review` rule a WARN): the workbooks must still
+be published, since they are how a school sees its problems. Metadata carries ids and counts,
+never names.
+"""
+
+from collections.abc import Iterator, Sequence
+
+import dagster as dg
+import polars as pl
+from dagster_duckdb import DuckDBResource
+
+from lead_pipeline.defs.lead.inputs import snapshot_frames
+from lead_pipeline.defs.snapshot.assets import table_key
+from lead_pipeline.lib.lead import history
+from lead_pipeline.lib.lead.rules import RULES, QaInputs, Rule, by_rule, employed_people, generic
+from lead_pipeline.lib.lead.rules import findings as rule_findings
+from lead_pipeline.lib.lead.staging import Report
+
+QA = "lead_qa"
+FINDINGS = dg.AssetKey(["lead", "findings"])
+PUBLISHED = dg.AssetKey(["publish", "latest"])
+REPORT_KEYS: dict[str, dg.AssetKey] = {
+    "Classes": dg.AssetKey(["lead", "classes"]), "Staff": dg.AssetKey(["lead", "staff"]),
+    "Caseload": dg.AssetKey(["lead", "caseload"]),
+    "Schoolwide": dg.AssetKey(["lead", "schoolwide"]),
+}
+_INS = {
+    "classes": dg.AssetIn(REPORT_KEYS["Classes"]), "staff": dg.AssetIn(REPORT_KEYS["Staff"]),
+    "caseload": dg.AssetIn(REPORT_KEYS["Caseload"]),
+    "schoolwide": dg.AssetIn(REPORT_KEYS["Schoolwide"]),
+    "students": dg.AssetIn(["lead", "stg_section_students"]),
+}
+_EMPLOYMENT = [table_key("Employment"), table_key("District")]
+_READS = [*(a.key for a in _INS.values()), *_EMPLOYMENT]
+FIRST_IDS = 10
+
+
+def qa_inputs(duckdb: DuckDBResource, classes: pl.DataFrame, staff: pl.DataFrame,
+              caseload: pl.DataFrame, schoolwide: pl.DataFrame,
+              students: pl.DataFrame) -> tuple[QaInputs, Report]:
+    """The rules' inputs: the stored reports and students, plus who is employed (Q-I1)."""
+    tables, report = snapshot_frames(duckdb, ["Employment"])
+    return QaInputs(classes, staff, caseload, schoolwide, students,
+                    employed_people(tables, report)), report
+
+
+def first_ids(found: pl.DataFrame) -> str:
+    """A markdown table of the first findings' ids (school, section, person; never names)."""
+    lines = ["| School Number | Section ID | Person ID |", "|---|---|---|"]
+    for school, section, person in found.head(FIRST_IDS).select(
+            "School Number", "Section ID", "Person ID").iter_rows():
+        lines.append(f"| {school or ''} | {'' if section is None else section} | "
+                     f"{'' if person is None else person} |")
+    return "\n".join(lines)
+
+
+def check_metadata(rule: Rule, found: pl.DataFrame, previous: history.Publication | None,
+                   counts: dict[str, dict[str, int]]) -> dict[str, dg.MetadataValue]:
+    meta: dict[str, dg.MetadataValue] = {
+        "findings": dg.MetadataValue.int(found.height),
+        "level": dg.MetadataValue.text(rule.level),
+        "report": dg.MetadataValue.text(rule.report),
+        "fix": dg.MetadataValue.text(generic(rule.fix)),
+        "previous_refresh": dg.MetadataValue.text(
+            previous.snapshot_date.isoformat() if previous else "none"),
+    }
+    if found.height:
+        meta["first_ids"] = dg.MetadataValue.md(first_ids(found))
+    if previous is not None:
+        mine = counts.get(rule.id, {})
+        for name in ("new", "resolved", "still_open"):
+            meta[name] = dg.MetadataValue.int(int(mine.get(name, 0)))
+    return meta
+
+
+def build_quality_checks(rules: Sequence[Rule] = RULES) -> dg.AssetChecksDefinition:
+    """The one factory: every rule becomes a non-blocking check `<id>_<property>` on its
+    report, evaluated together in one step (inputs loaded and findings computed once)."""
+    specs = [
+        dg.AssetCheckSpec(
+            rule.check_name, asset=REPORT_KEYS[rule.report], blocking=False,
+            description=f"{rule.id} ({rule.level}): {rule.description}. "
+            f"Fix: {generic(rule.fix)}",
+            metadata={"rule": rule.id, "level": rule.level},
+            # every check reads all the rules' inputs (they are evaluated in one step)
+            additional_deps=[k for k in _READS if k != REPORT_KEYS[rule.report]])
+        for rule in rules
+    ]
+
+    @dg.multi_asset_check(specs=specs, name="lead_quality_rules", can_subset=True, ins=_INS,
+                          description="lead.md §5: the Q- rules over the LEAD reports.")
+    def lead_quality_rules(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource,
+                           classes: pl.DataFrame, staff: pl.DataFrame, caseload: pl.DataFrame,
+                           schoolwide: pl.DataFrame, students: pl.DataFrame
+                           ) -> Iterator[dg.AssetCheckResult]:
+        inputs, report = qa_inputs(duckdb, classes, staff, caseload, schoolwide, students)
+        found = rule_findings(inputs, rules=rules)
+        with duckdb.get_connection() as con:
+            previous = history.previous(con, report.district_number, report.snapshot_date)
+            before = None if previous is None else history.published_findings(con, previous)
+        counts: dict[str, dict[str, int]] = {}
+        if before is not None:
+            counts = {row.pop("Check"): row for row in
+                      history.change_counts(found, before).iter_rows(named=True)}
+        split = by_rule(found)
+        selected = context.selected_asset_check_keys
+        for rule in rules:
+            key = dg.AssetCheckKey(REPORT_KEYS[rule.report], rule.check_name)
+            if key not in selected:
+                continue
+            mine = split[rule.id]
+            yield dg.AssetCheckResult(
+                asset_key=key.asset_key, check_name=key.name, passed=mine.height == 0,
+                severity=(dg.AssetCheckSeverity.ERROR if rule.level == "error"
+                          else dg.AssetCheckSeverity.WARN),
+                metadata=check_metadata(rule, mine, previous, counts),
+                description=f"{rule.id}: {mine.height} finding(s)")
+        context.log.info(f"quality rules: {found.height} finding(s) over {len(rules)} rules")
+
+    return lead_quality_rules
+
+
+lead_quality_rules = build_quality_checks()
+
+
+@dg.asset(key=FINDINGS, group_name=QA, kinds={"polars", "duckdb"}, ins=_INS, deps=_EMPLOYMENT,
+          description="Every finding of the Q- rules (lead.md §5) on this refresh, one row per "
+          "finding with the Issues sheet columns (outputs.md); the same rows as the checks.")
+def findings(context: dg.AssetExecutionContext, duckdb: DuckDBResource, classes: pl.DataFrame,
+             staff: pl.DataFrame, caseload: pl.DataFrame, schoolwide: pl.DataFrame,
+             students: pl.DataFrame) -> pl.DataFrame:
+    inputs, _ = qa_inputs(duckdb, classes, staff, caseload, schoolwide, students)
+    found = rule_findings(inputs)
+    levels = dict(found.group_by("Level").len().iter_rows())
+    context.add_output_metadata({
+        "findings": dg.MetadataValue.int(found.height),
+        "errors": dg.MetadataValue.int(int(levels.get("Error", 0))),
+        "reviews": dg.MetadataValue.int(int(levels.get("Review", 0))),
+    })
+    return found
+
+
+@dg.asset(key=["lead", "findings_history"], group_name=QA, kinds={"duckdb"},
+          ins={"found": dg.AssetIn(FINDINGS)}, deps=[PUBLISHED],
+          description="Appends this refresh's findings to lead.findings_history (and the "
+          "publication to lead.publications) once publish/latest has committed; the next "
+          "refresh's Changes sheets and check counts compare with them.")
+def findings_history(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
+                     found: pl.DataFrame) -> dg.MaterializeResult:
+    _, report = snapshot_frames(duckdb, ["District"])
+    with duckdb.get_connection() as con:
+        kept = history.record(con, found, run_id=context.run.run_id,
+                              district_number=report.district_number,
+                              end_year=report.end_year, snapshot_date=report.snapshot_date)
+    return dg.MaterializeResult(metadata={
+        "findings": dg.MetadataValue.int(kept),
+        "snapshot_date": dg.MetadataValue.text(report.snapshot_date.isoformat()),
+        "scope": dg.MetadataValue.text(history.DISTRICT),
+    })

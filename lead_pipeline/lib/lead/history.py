@@ -1,0 +1,181 @@
+"""The findings of every published refresh, kept in DuckDB, and what changed since (outputs.md
+"Changes").
+
+Why a history at all: the Changes sheet and the checks' new/resolved/still-open counts compare
+a refresh with the findings *last published* for the same district (or school) from an earlier
+snapshot date. What was merely computed, by a run that later failed, must not count; so the
+findings are recorded only once `publish/latest` has committed, one publication at a time:
+
+- `lead.publications`: one row per published refresh and scope (`district`, or a school
+  number for a one-school refresh), with snapshot date, run id and when it was published;
+- `lead.findings_history`: the Issues rows of that publication (ids, never names).
+
+A publication with no findings is still a row of `lead.publications`, so the next refresh
+compares with "nothing open" rather than with an older week.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import duckdb
+import polars as pl
+
+from lead_pipeline.lib.lead.rules import IDENTITY, ISSUE_COLUMNS, ISSUE_SCHEMA, sort_findings
+
+SCHEMA = "lead"
+PUBLICATIONS = f"{SCHEMA}.publications"
+HISTORY = f"{SCHEMA}.findings_history"
+DISTRICT = "district"
+"""The scope of a whole-district refresh; a one-school refresh's scope is its school number."""
+
+CHANGE_COLUMNS = ["Change", "Check", "Level", "Report", "School Number", "Section ID",
+                  "Person ID", "Message"]
+CHANGE_SCHEMA: dict[str, pl.DataType] = {"Change": pl.String(), **{
+    c: ISSUE_SCHEMA[c] for c in CHANGE_COLUMNS[1:]}}
+NEW, RESOLVED = "New", "Resolved"
+
+
+@dataclass(frozen=True)
+class Publication:
+    run_id: str
+    scope: str
+    snapshot_date: date
+    published_at: datetime
+
+
+def ensure(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+    con.execute(f"""
+        CREATE TABLE IF NOT EXISTS {PUBLICATIONS} (
+            run_id VARCHAR, scope VARCHAR, district_number VARCHAR, end_year INTEGER,
+            snapshot_date DATE, published_at TIMESTAMP, findings BIGINT)""")
+    con.execute(f"""
+        CREATE TABLE IF NOT EXISTS {HISTORY} (
+            run_id VARCHAR, scope VARCHAR, district_number VARCHAR, snapshot_date DATE,
+            "Check" VARCHAR, "Level" VARCHAR, "Report" VARCHAR, "School Number" VARCHAR,
+            "Section ID" BIGINT, "Person ID" BIGINT, "Message" VARCHAR, "How to fix" VARCHAR)""")
+
+
+def in_scope(findings: pl.DataFrame, scope: str) -> pl.DataFrame:
+    """The findings a publication of `scope` stands for: all of them for the district, the
+    school's own for a school."""
+    if scope == DISTRICT:
+        return findings
+    return findings.filter(pl.col("School Number") == scope)
+
+
+def record(con: duckdb.DuckDBPyConnection, findings: pl.DataFrame, *, run_id: str,
+           district_number: str, end_year: int, snapshot_date: date,
+           scope: str = DISTRICT, published_at: datetime | None = None) -> int:
+    """Record one published refresh's findings (call after the publish committed). Recording
+    the same run and scope again replaces its rows. Returns the number of findings kept."""
+    ensure(con)
+    rows = in_scope(findings.select(ISSUE_COLUMNS), scope).with_columns(
+        pl.lit(run_id).alias("run_id"), pl.lit(scope).alias("scope"),
+        pl.lit(district_number).alias("district_number"),
+        pl.lit(snapshot_date, dtype=pl.Date).alias("snapshot_date"))
+    arrow = rows.select("run_id", "scope", "district_number", "snapshot_date",  # noqa: F841
+                        *ISSUE_COLUMNS).to_arrow()
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"DELETE FROM {HISTORY} WHERE run_id = ? AND scope = ?", [run_id, scope])
+        con.execute(f"DELETE FROM {PUBLICATIONS} WHERE run_id = ? AND scope = ?",
+                    [run_id, scope])
+        con.execute(f"INSERT INTO {HISTORY} SELECT * FROM arrow")
+        con.execute(f"INSERT INTO {PUBLICATIONS} VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [run_id, scope, district_number, end_year, snapshot_date,
+                     published_at or datetime.now(), rows.height])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return rows.height
+
+
+def previous(con: duckdb.DuckDBPyConnection, district_number: str, snapshot_date: date,
+             school: str | None = None) -> Publication | None:
+    """The publication a refresh of `snapshot_date` compares with: the last one published for
+    the district from an earlier snapshot date (latest date, then latest published). For a
+    school, a one-school publication of that school counts as well as a district one."""
+    ensure(con)
+    scopes = [DISTRICT] if school is None else [DISTRICT, school]
+    row = con.execute(
+        f"SELECT run_id, scope, snapshot_date, published_at FROM {PUBLICATIONS} "
+        "WHERE district_number = ? AND snapshot_date < ? AND list_contains(?, scope) "
+        "ORDER BY snapshot_date DESC, published_at DESC LIMIT 1",
+        [district_number, snapshot_date, scopes]).fetchone()
+    return None if row is None else Publication(row[0], row[1], row[2], row[3])
+
+
+def published_findings(con: duckdb.DuckDBPyConnection, publication: Publication,
+                       school: str | None = None) -> pl.DataFrame:
+    """The Issues rows a publication recorded, of one school when `school` is given."""
+    frame = con.execute(
+        f"SELECT {', '.join(_q(c) for c in ISSUE_COLUMNS)} FROM {HISTORY} "
+        "WHERE run_id = ? AND scope = ?", [publication.run_id, publication.scope]).pl()
+    frame = frame.cast(ISSUE_SCHEMA) if frame.height else pl.DataFrame(schema=ISSUE_SCHEMA)
+    return frame if school is None else in_scope(frame, school)
+
+
+def baseline(con: duckdb.DuckDBPyConnection, district_number: str, snapshot_date: date,
+             school: str | None = None) -> pl.DataFrame | None:
+    """What the Changes of a district (or school) workbook compare with; None when nothing
+    was published before `snapshot_date`."""
+    publication = previous(con, district_number, snapshot_date, school)
+    return None if publication is None else published_findings(con, publication, school)
+
+
+def changes(current: pl.DataFrame, before: pl.DataFrame | None) -> pl.DataFrame:
+    """The Changes rows: findings of `current` not in `before` (New) and of `before` not in
+    `current` (Resolved), matched on check and ids. With no earlier publication, none."""
+    if before is None:
+        return pl.DataFrame(schema=CHANGE_SCHEMA)
+    current, before = current.cast(ISSUE_SCHEMA), before.cast(ISSUE_SCHEMA)
+    new = current.join(before, on=IDENTITY, how="anti", nulls_equal=True)
+    gone = before.join(current, on=IDENTITY, how="anti", nulls_equal=True)
+    return pl.concat([
+        sort_findings(new).select(pl.lit(NEW).alias("Change"), *CHANGE_COLUMNS[1:]),
+        sort_findings(gone).select(pl.lit(RESOLVED).alias("Change"), *CHANGE_COLUMNS[1:]),
+    ])
+
+
+def change_counts(current: pl.DataFrame, before: pl.DataFrame) -> pl.DataFrame:
+    """Per check: how many findings are new, resolved and still open versus `before`."""
+    cur = current.select(IDENTITY).with_columns(pl.lit(True).alias("_now"))
+    old = before.select(IDENTITY).with_columns(pl.lit(True).alias("_before"))
+    both = cur.join(old, on=IDENTITY, how="full", coalesce=True, nulls_equal=True)
+    return both.group_by("Check").agg(
+        (pl.col("_now").fill_null(False) & pl.col("_before").is_null()).sum().alias("new"),
+        (pl.col("_before").fill_null(False) & pl.col("_now").is_null()).sum().alias("resolved"),
+        (pl.col("_now").fill_null(False) & pl.col("_before").fill_null(False)).sum()
+        .alias("still_open"),
+    )
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def workbook_changes(con: duckdb.DuckDBPyConnection, current: pl.DataFrame,
+                     district_number: str, snapshot_date: date, schools: list[str]
+                     ) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
+    """The Changes rows of the district workbook and of each school's: each compares with its
+    own last publication from an earlier date (a school's may be a one-school refresh)."""
+    loaded: dict[tuple[str, str], pl.DataFrame] = {}
+
+    def before(school: str | None) -> pl.DataFrame | None:
+        publication = previous(con, district_number, snapshot_date, school)
+        if publication is None:
+            return None
+        key = (publication.run_id, publication.scope)
+        if key not in loaded:  # most schools compare with the same district publication
+            loaded[key] = published_findings(con, publication)
+        rows = loaded[key]
+        return rows if school is None else in_scope(rows, school)
+
+    district = changes(current, before(None))
+    per_school = {school: changes(in_scope(current, school), before(school))
+                  for school in schools}
+    return district, per_school
