@@ -12,12 +12,13 @@ import polars as pl
 import pytest
 
 from lead_pipeline.lib.codes import load_codes
+from lead_pipeline.lib.lead.rules import RULES
 from lead_pipeline.lib.paths import project_root
-from lead_pipeline.refresh import run_refresh
+from lead_pipeline.refresh import RefreshOutcome, run_refresh
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def outcome(tmp_path_factory: pytest.TempPathFactory) -> RefreshOutcome:
     tmp = tmp_path_factory.mktemp("sample")
     import os
 
@@ -25,6 +26,12 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     outcome = run_refresh(project_root() / "data" / "sample", database=tmp / "w.duckdb",
                           output=tmp / "out")
     assert outcome.success, outcome.problems
+    assert outcome.published is not None
+    return outcome
+
+
+@pytest.fixture(scope="module")
+def published(outcome: RefreshOutcome) -> Path:
     assert outcome.published is not None
     return outcome.published
 
@@ -63,3 +70,18 @@ def test_sample_school_workbooks_split_the_district_rows(published: Path):
     for path in schools:
         number = path.stem.removeprefix("LEAD_")
         assert set(_sheet(path, "Classes")["School Number"]) == {number}
+
+
+def test_every_rule_fires_on_the_sample_and_its_check_counts_equal_the_issues_sheet(
+        outcome: RefreshOutcome, published: Path):
+    """The sample is generated with every problem rate above zero (data/sample/planted.json),
+    so every Q- check must find something, and exactly what the Issues sheet lists."""
+    issues = _sheet(published / "district" / "LEAD_District_165.xlsx", "Issues")
+    per_rule = dict(issues.group_by("Check").len().iter_rows())
+    checks = {c.name: c for c in outcome.checks if c.name.startswith("q_")}
+    assert len(checks) == len(RULES)
+    for rule in RULES:
+        check = checks[rule.check_name]
+        assert check.findings == per_rule.get(rule.id, 0) > 0, rule.id
+        assert check.passed is False
+        assert check.severity == ("ERROR" if rule.level == "error" else "WARN")
