@@ -17,9 +17,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from lead_pipeline.lib.codes import load_codes
 from lead_pipeline.lib.generator import ERROR_RULES, RULES, ProblemRates, generate
 from lead_pipeline.lib.generator.discipline import STATE_RES
-from lead_pipeline.lib.generator.reference import load_reference
 from lead_pipeline.lib.snapshot.schema import TABLE_BY_NAME, TABLES, Kind
 
 STUDENTS, SCHOOLS = 1200, 3
@@ -130,7 +130,7 @@ def overlaps(start: str, end: str, w0: dt.date, w1: dt.date) -> pl.Expr:
 
 def findings(folder: Path) -> dict[str, set[tuple]]:
     """Every rule of lead.md §5 and kias.md §7 over the snapshot, at its finding grain."""
-    ref = load_reference()
+    ref = load_codes()
     man = json.loads((folder / "manifest.json").read_text())
     year = int(man["endYear"])
     snap = dt.date.fromisoformat(man["snapshotDate"])
@@ -196,7 +196,7 @@ def findings(folder: Path) -> dict[str, set[tuple]]:
         active.with_columns(act=pl.lit(True)), left_on=["teacher", "schoolID"],
         right_on=["personID", "schoolID"], how="left").with_columns(
         pl.col("act").fill_null(False))
-    placeholder, required = set(ref.placeholder_codes), set(ref.content_required_codes)
+    placeholder, required = set(ref.placeholder_courses), set(ref.content_required_courses)
     tot = c.group_by("sectionID").agg(total=pl.len(), general=pl.col("dis_sec").is_null().sum(),
                                       bare=(~pl.col("ilpa") & ~pl.col("iep")).any())
     sec = sec.join(tot, on="sectionID", how="left").with_columns(
@@ -465,7 +465,7 @@ def test_kias_codes_and_school_classifications(planted: Path) -> None:
     assert {"2015", "2016", "2017", "2018"} <= set(btype["incidentType"].drop_nulls())
     cls = set(read_raw(planted, "School")["stateClassification"].to_list())
     assert "A1" in cls and cls & {"A5", "A6"}
-    assert cls & set(load_reference().excluded_classifications)
+    assert cls & set(load_codes().excluded_classifications)
 
 
 def test_calendars_hold_what_the_filters_must_remove(planted: Path) -> None:

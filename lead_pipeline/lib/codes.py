@@ -22,6 +22,7 @@ def _read(folder: Path, name: str) -> pl.DataFrame:
 @dataclass(frozen=True)
 class Codes:
     included_classifications: tuple[str, ...]
+    excluded_classifications: tuple[str, ...]
     disabilities: tuple[str, ...]
     """Primary disability codes in count-block column order."""
     races: tuple[tuple[str, str], ...]
@@ -38,6 +39,11 @@ class Codes:
     def race_label(self) -> dict[str, str]:
         return dict(self.races)
 
+    def event_codes(self, category: str) -> tuple[str, ...]:
+        """State event codes of a category (`drug`, `weapon`) in the reference table."""
+        rows = self.event_code_category.filter(pl.col("category") == category)
+        return tuple(rows["stateEventCode"])
+
 
 @cache
 def load_codes(folder: Path | None = None) -> Codes:
@@ -48,6 +54,7 @@ def load_codes(folder: Path | None = None) -> Codes:
     service = _read(folder, "service_type")
     return Codes(
         included_classifications=tuple(schools.filter(pl.col("included") == "1")["code"]),
+        excluded_classifications=tuple(schools.filter(pl.col("included") == "0")["code"]),
         disabilities=tuple(_read(folder, "disability")["code"]),
         races=tuple(_read(folder, "race_ethnicity").select("code", "label").iter_rows()),
         grades=tuple(_read(folder, "state_grade")["code"]),

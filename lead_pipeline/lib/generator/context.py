@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
+from lead_pipeline.lib.codes import Codes
 from lead_pipeline.lib.generator.calendar import SchoolYear
 from lead_pipeline.lib.generator.plan import DistrictPlan, SchoolPlan
-from lead_pipeline.lib.generator.reference import Reference
 
 
 def d64(d: dt.date) -> np.datetime64:
@@ -74,7 +74,7 @@ class SchoolContext:
     school: SchoolPlan
     rng: np.random.Generator
     ids: Ids
-    ref: Reference
+    ref: Codes
     other_school_ids: tuple[int, ...]
     frames: dict[str, list[pl.DataFrame]] = field(default_factory=lambda: defaultdict(list))
     calendars: dict[str, CalendarInfo] = field(default_factory=dict)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from lead_pipeline.lib.codes import Codes
 from lead_pipeline.lib.generator.context import SchoolContext, frame
 from lead_pipeline.lib.generator.people import IEP_EXPIRED, IEP_LOCKED, IEP_NEW, Students
-from lead_pipeline.lib.generator.reference import Reference
 
 # kias.md §6.1: every state resolution code
 STATE_RES: tuple[tuple[str, str], ...] = (
@@ -40,7 +40,7 @@ OFF_SITE = np.array(["210", "230", "299"], dtype=object)
 FIREARMS = np.array(["100", "200", "300", "400", "500"], dtype=object)
 
 
-def behavior_types(ref: Reference) -> pl.DataFrame:
+def behavior_types(ref: Codes) -> pl.DataFrame:
     """The district's behavior types: ordinary codes, the drug and weapon codes of the
     reference table, the four bullying incident types and one unmapped local type."""
     rows: list[tuple[str, str | None, str | None, str]] = [
@@ -55,9 +55,9 @@ def behavior_types(ref: Reference) -> pl.DataFrame:
     weapon_names = ("Firearm Possession", "Weapon Possession - Other", "Explosive Device",
                     "Weapon Use")
     rows += [(drug_names[i % 4] + ("" if i < 4 else f" {i}"), c, None, "drug")
-             for i, c in enumerate(ref.drug_codes)]
+             for i, c in enumerate(ref.event_codes("drug"))]
     rows += [(weapon_names[i % 4] + ("" if i < 4 else f" {i}"), c, None, "weapon")
-             for i, c in enumerate(ref.weapon_codes)]
+             for i, c in enumerate(ref.event_codes("weapon"))]
     rows += [("Bullying - Physical", "2015", "2015", "violent"),
              ("Cyberbullying", "2016", "2016", "serious"),
              ("Bullying - Verbal", "2017", "2017", "serious"),

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from lead_pipeline.lib.codes import load_codes
 from lead_pipeline.lib.generator.context import Ids, SchoolContext
 from lead_pipeline.lib.generator.discipline import (
     behavior_types,
@@ -20,7 +21,6 @@ from lead_pipeline.lib.generator.people import build_students
 from lead_pipeline.lib.generator.plan import DistrictPlan, build_plan
 from lead_pipeline.lib.generator.problems import Planter, plant_integrity, plant_school
 from lead_pipeline.lib.generator.rates import RULES, ProblemRates
-from lead_pipeline.lib.generator.reference import load_reference
 from lead_pipeline.lib.generator.schedule import build_schedules
 from lead_pipeline.lib.generator.staff import build_staff
 from lead_pipeline.lib.generator.structure import build_calendars
@@ -43,7 +43,7 @@ class GenerationSummary:
 
 
 def _district_frames(plan: DistrictPlan) -> dict[str, pl.DataFrame]:
-    ref = load_reference()
+    ref = load_codes()
     s = plan.schools
     return {
         "District": pl.DataFrame({"districtID": [plan.district_id], "number": [plan.number],
@@ -70,7 +70,7 @@ def generate(out: Path, students: int, seed: int = 0, *, rates: ProblemRates | N
     t0 = time.perf_counter()
     out = Path(out)
     rates = rates or ProblemRates.default()
-    ref = load_reference()
+    ref = load_codes()
     plan = build_plan(students, schools, end_year, snapshot_date, district_number,
                       district_name, ref)
     planter = Planter(rates)

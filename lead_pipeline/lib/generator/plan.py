@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lead_pipeline.lib.codes import Codes
 from lead_pipeline.lib.generator.calendar import default_snapshot_date
-from lead_pipeline.lib.generator.reference import Reference
 
 # local grade name -> (state grade, relative size of the grade)
 GRADES: dict[str, tuple[str, float]] = {
@@ -119,7 +119,7 @@ def _school_name(i: int, kind: str, classification: str) -> str:
 
 def build_plan(students: int, schools: int | None, end_year: int,
                snapshot_date: dt.date | None, district_number: str, district_name: str,
-               ref: Reference) -> DistrictPlan:
+               ref: Codes) -> DistrictPlan:
     """Lay out the district: `schools` included schools plus a few small excluded ones."""
     n_incl = schools if schools is not None else max(3, round(students / 667))
     if n_incl < 1:

@@ -100,9 +100,9 @@ def _plant_lead(ctx: SchoolContext, st: Students, p: Planter) -> None:
     pool9 = _ids(sped.join(k_special.filter(pl.col("len") >= 3), on="sectionID",
                            maintain_order="left"))
     c9 = _pick(rng, pool9, p.how_many(rng, "Q-C9", len(pool9)), used)
-    ph = _ids(sec.filter(pl.col("_code").is_in(list(ctx.ref.placeholder_codes))))
+    ph = _ids(sec.filter(pl.col("_code").is_in(list(ctx.ref.placeholder_courses))))
     dc = _ids(sec.filter(pl.col("teachingMethod") == "12"))
-    req = _ids(sec.filter(pl.col("_code").is_in(list(ctx.ref.content_required_codes))))
+    req = _ids(sec.filter(pl.col("_code").is_in(list(ctx.ref.content_required_courses))))
     c3 = _pick(rng, ph, p.how_many(rng, "Q-C3", len(ph)), used)
     c4 = _pick(rng, dc, p.how_many(rng, "Q-C4", len(dc)), used)
     c6 = _pick(rng, req, p.how_many(rng, "Q-C6", len(req)), used)
