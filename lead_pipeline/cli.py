@@ -43,9 +43,30 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_refresh_school(args: argparse.Namespace) -> int:
+    """`refresh --school NNN`: replace that school's workbook in the published `latest`."""
+    from lead_pipeline.refresh import run_school_refresh
+
+    outcome = run_school_refresh(args.school, Path(args.snapshot), output=Path(args.output),
+                                 database=Path(args.database) if args.database else None,
+                                 log_level="INFO" if args.verbose else "CRITICAL")
+    if not outcome.success:
+        print(f"one-school refresh of {args.school} from {outcome.snapshot} stopped; every "
+              "published file is unchanged:", file=sys.stderr)
+        for line in outcome.problems or ["the run failed"]:
+            print(f"  {line}", file=sys.stderr)
+        return 1
+    print(f"school {args.school}: {outcome.path} replaced from {outcome.snapshot} "
+          f"({outcome.snapshot_date}) in {outcome.seconds:.1f} s; {outcome.findings} finding(s), "
+          f"{outcome.new} new, {outcome.resolved} resolved")
+    return 0
+
+
 def cmd_refresh(args: argparse.Namespace) -> int:
     from lead_pipeline.refresh import run_refresh
 
+    if args.school:
+        return cmd_refresh_school(args)
     started = time.perf_counter()
     outcome = run_refresh(Path(args.snapshot), output=Path(args.output),
                           database=Path(args.database) if args.database else None,
@@ -78,6 +99,8 @@ def cmd_refresh(args: argparse.Namespace) -> int:
             print(f"  {path.relative_to(outcome.published)}")
         if len(files) > 12:
             print(f"  … and {len(files) - 12} more")
+        for path in sorted(outcome.published.glob("kias/KIAS_*[!x]")):  # the CSV and HTML
+            print(f"  {path.relative_to(outcome.published)}")
     return 0
 
 
@@ -107,6 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="DuckDB file (default data/warehouse/lead_pipeline.duckdb)")
     ref.add_argument("--section", type=int, action="append", default=[], metavar="ID",
                      help="also write the Detail workbook of this section ID (repeatable)")
+    ref.add_argument("--school", default=None, metavar="NNN",
+                     help="refresh only this school (state school number): its workbook in the "
+                     "published latest folder is replaced; needs a published refresh")
     ref.add_argument("--timings", action="store_true", help="print the time of each step")
     ref.add_argument("--verbose", action="store_true", help="show Dagster's event log")
     ref.set_defaults(func=cmd_refresh)

@@ -43,6 +43,8 @@ class RefreshOutcome:
     tables: dict[str, int] = field(default_factory=dict)
     steps: dict[str, float] = field(default_factory=dict)
     """Seconds each Dagster step took, in the order they finished."""
+    step_spans: dict[str, tuple[float, float]] = field(default_factory=dict)
+    """(start, end) wall-clock timestamps of each step, for attributing memory samples."""
 
 
 def _instance() -> dg.DagsterInstance:
@@ -52,15 +54,33 @@ def _instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.ephemeral()
 
 
+def _holding_database_lock(fn):  # type: ignore[no-untyped-def]
+    """Hold the DuckDB file's lock (lib/dblock.py) for the whole refresh, reading the outcome
+    back included: a UI run or another refresh on the same file waits, never fails."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+        from lead_pipeline.lib import dblock
+
+        database = kwargs.get("database")
+        with dblock.hold(Path(database) if database else Path(
+                resources()["duckdb"].database)):  # type: ignore[attr-defined]
+            return fn(*args, **kwargs)
+    return wrapper
+
+
 def all_assets() -> list[dg.AssetsDefinition]:
     from lead_pipeline.definitions import defs
 
     found = defs()
     # asset checks defined apart from their assets (the Q- rules) are AssetsDefinitions too
     return [a for a in [*(found.assets or []), *(found.asset_checks or [])]
-            if isinstance(a, dg.AssetsDefinition)]
+            if isinstance(a, dg.AssetsDefinition)
+            and a.partitions_def is None]  # the one-school asset: run_school_refresh
 
 
+@_holding_database_lock
 def run_refresh(snapshot: Path, *, output: Path | None = None, database: Path | None = None,
                 sections: list[int] | None = None, log_level: str = "CRITICAL"
                 ) -> RefreshOutcome:
@@ -93,10 +113,18 @@ def run_refresh(snapshot: Path, *, output: Path | None = None, database: Path | 
                 severity=ev.severity.value,
                 findings=int(ev.metadata["findings"].value) if "findings" in ev.metadata else 0))
         failures = [e for e in result.all_events if e.is_step_failure]
-        for event in result.all_events:
-            if event.is_step_success and event.step_key:
+        started: dict[str, float] = {}
+        for entry in instance.all_logs(result.run_id):
+            event = entry.dagster_event
+            if event is None or not event.step_key:
+                continue
+            if event.is_step_start:
+                started[event.step_key] = entry.timestamp
+            elif event.is_step_success:
                 data = event.event_specific_data
                 outcome.steps[event.step_key] = getattr(data, "duration_ms", 0.0) / 1000
+                outcome.step_spans[event.step_key] = (
+                    started.get(event.step_key, entry.timestamp), entry.timestamp)
     outcome.success = result.success
 
     import duckdb
@@ -117,4 +145,67 @@ def run_refresh(snapshot: Path, *, output: Path | None = None, database: Path | 
             data = failure.step_failure_data
             err = data.error.message.strip() if data and data.error else "step failed"
             outcome.problems.append(f"{failure.step_key}: {err.splitlines()[0]}")
+    return outcome
+
+
+@dataclass
+class SchoolRefreshOutcome:
+    success: bool
+    school: str
+    snapshot: Path
+    output: Path
+    database: Path
+    path: Path | None = None
+    snapshot_date: str | None = None
+    findings: int = 0
+    new: int = 0
+    resolved: int = 0
+    problems: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def run_school_refresh(school: str, snapshot: Path, *, output: Path | None = None,
+                       database: Path | None = None, log_level: str = "CRITICAL"
+                       ) -> SchoolRefreshOutcome:
+    """Materialise `lead/school_refresh` for one school partition from `snapshot`, in-process.
+    Holds the database lock (lib/dblock.py) for the whole run: waits for a running refresh."""
+    import time
+
+    from lead_pipeline.defs.lead.school_refresh import add_school_partitions, school_refresh
+    from lead_pipeline.lib import dblock
+
+    snapshot = snapshot.resolve()
+    res = resources(None if database is None else str(database),
+                    **({"output_dir": str(output.resolve())} if output else {}))
+    db_path = Path(res["duckdb"].database)  # type: ignore[attr-defined]
+    outcome = SchoolRefreshOutcome(False, school, snapshot,
+                                   Path(res["settings"].output_dir),  # type: ignore[attr-defined]
+                                   db_path)
+    started = time.perf_counter()
+    with dblock.hold(db_path), _instance() as instance:
+        add_school_partitions(instance, [school])
+        result = dg.materialize(
+            [school_refresh], resources=res, partition_key=school, instance=instance,
+            run_config={"ops": {"lead__school_refresh": {"config": {"folder": str(snapshot)}}},
+                        "loggers": {"console": {"config": {"log_level": log_level}}}},
+            raise_on_error=False)
+    outcome.seconds = time.perf_counter() - started
+    outcome.success = result.success
+    for event in result.all_events:
+        if event.is_step_materialization:
+            meta = event.materialization.metadata  # type: ignore[union-attr]
+            outcome.path = Path(str(meta["file"].value))
+            outcome.snapshot_date = str(meta["snapshot_date"].value)
+            outcome.findings = int(meta["findings"].value)  # type: ignore[arg-type]
+            outcome.new = int(meta["new"].value)  # type: ignore[arg-type]
+            outcome.resolved = int(meta["resolved"].value)  # type: ignore[arg-type]
+        if event.is_step_failure:
+            data = event.step_failure_data
+            user = data.user_failure_data if data else None
+            if user is not None and user.description:
+                outcome.problems += user.description.split("; ")
+            elif data and data.error:
+                outcome.problems.append(data.error.message.strip().splitlines()[0])
+            else:
+                outcome.problems.append(f"{event.step_key}: step failed")
     return outcome

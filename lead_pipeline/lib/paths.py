@@ -33,5 +33,9 @@ def default_output_dir() -> Path:
     return _setting("LEAD_OUTPUT_DIR", "data/output")
 
 
+def default_snapshots_root() -> Path:
+    return _setting("LEAD_SNAPSHOTS_ROOT", "data/snapshots")
+
+
 def reference_dir() -> Path:
     return _setting("LEAD_REFERENCE_DIR", "data/reference")

@@ -102,7 +102,9 @@ def test_asset_keys_and_checks_are_pinned():
     lead = ["lead/stg_sections", "lead/stg_section_students", "lead/classes", "lead/staff",
             "lead/caseload", "lead/schoolwide", "lead/detail", "lead/workbooks",
             "lead/findings", "lead/findings_history", "publish/latest"]
-    assert keys == sorted(["snapshot/candidate", *(f"snapshot/{t.name}" for t in TABLES), *lead])
+    kias = ["kias/candidates", "kias/extract", "kias/validation", "kias/files"]
+    assert keys == sorted(["snapshot/candidate", *(f"snapshot/{t.name}" for t in TABLES), *lead,
+                           *kias])
     checks = {(k.asset_key.to_user_string(), k.name) for a in all_assets()
               for k in a.check_keys}
     assert {name for asset, name in checks if asset == "snapshot/candidate"} == {
@@ -132,8 +134,10 @@ def test_asset_keys_and_checks_are_pinned():
     }
     for asset, names in quality.items():
         assert {name for a, name in checks if a == asset} == names
+    kias_checks = {"v1_idea_firearm_discipline_method", "v2_non_idea_firearm_discipline_method"}
+    assert {name for a, name in checks if a == "kias/validation"} == kias_checks
     assert len(checks) == 5 + sum(bool(t.references) + bool(t.interval) for t in TABLES) + sum(
-        len(names) for names in quality.values())
+        len(names) for names in quality.values()) + len(kias_checks)
 
 
 def test_format_document_matches_the_declaration():

@@ -40,7 +40,8 @@ def test_refresh_publishes_district_school_and_detail_workbooks(tmp_path):
     files = sorted(str(p.relative_to(outcome.published))
                    for p in outcome.published.rglob("*") if p.is_file())
     assert files == ["detail/LEAD_Detail_600.xlsx", "district/LEAD_District_165.xlsx",
-                     "schools/LEAD_005.xlsx"]
+                     "kias/KIAS_165.csv", "kias/KIAS_165.html",  # tiny() has a KIAS incident
+                     "kias/KIAS_Validation_165.xlsx", "schools/LEAD_005.xlsx"]
 
     district = openpyxl.load_workbook(outcome.published / "district/LEAD_District_165.xlsx")
     assert district.sheetnames == ["Classes", "Staff", "Caseload", "Schoolwide", "Issues",

@@ -9,6 +9,7 @@ from pydantic import Field
 from lead_pipeline.defs.lead.inputs import SNAPSHOT_DEPS, run_started, snapshot_frames
 from lead_pipeline.lib.codes import load_codes
 from lead_pipeline.lib.lead import reports
+from lead_pipeline.lib.lead.preview import preview_markdown
 
 STAGING = "lead_staging"
 REPORTS = "lead_reports"
@@ -34,6 +35,15 @@ def stg_section_students(duckdb: DuckDBResource, sections: pl.DataFrame) -> pl.D
     return reports.stg_section_students(tables, load_codes(), report, sections)
 
 
+def _previewed(context: dg.AssetExecutionContext, frame: pl.DataFrame) -> pl.DataFrame:
+    """Row count (the IO manager's dagster/row_count) plus the first rows, names dropped."""
+    context.add_output_metadata({"preview": dg.MetadataValue.md(preview_markdown(frame)),
+                                 "schools": dg.MetadataValue.int(
+                                     frame["School Number"].n_unique()
+                                     if "School Number" in frame.columns else 0)})
+    return frame
+
+
 _SECTIONS = dg.AssetIn(["lead", "stg_sections"])
 _STUDENTS = dg.AssetIn(["lead", "stg_section_students"])
 
@@ -45,7 +55,8 @@ _STUDENTS = dg.AssetIn(["lead", "stg_section_students"])
 def classes(context: dg.AssetExecutionContext, duckdb: DuckDBResource, sections: pl.DataFrame,
             students: pl.DataFrame) -> pl.DataFrame:
     _, report = snapshot_frames(duckdb, ["District"])
-    return reports.classes(sections, students, load_codes(), report, run_started(context))
+    return _previewed(context, reports.classes(sections, students, load_codes(), report,
+                                               run_started(context)))
 
 
 @dg.asset(key=["lead", "staff"], group_name=REPORTS, kinds=KINDS, deps=SNAPSHOT_DEPS,
@@ -53,7 +64,7 @@ def classes(context: dg.AssetExecutionContext, duckdb: DuckDBResource, sections:
           "type from the latest such assignment, with the EPSB ID (L-21).")
 def staff(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> pl.DataFrame:
     tables, report = snapshot_frames(duckdb)
-    return reports.staff(tables, load_codes(), report, run_started(context))
+    return _previewed(context, reports.staff(tables, load_codes(), report, run_started(context)))
 
 
 @dg.asset(key=["lead", "caseload"], group_name=REPORTS, kinds=KINDS, ins={"students": _STUDENTS},
@@ -72,7 +83,8 @@ def caseload(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
 def schoolwide(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
                students: pl.DataFrame) -> pl.DataFrame:
     tables, report = snapshot_frames(duckdb)
-    return reports.schoolwide(tables, students, load_codes(), report, run_started(context))
+    return _previewed(context, reports.schoolwide(tables, students, load_codes(), report,
+                                                  run_started(context)))
 
 
 class DetailConfig(dg.Config):

@@ -145,7 +145,8 @@ def findings(context: dg.AssetExecutionContext, duckdb: DuckDBResource, classes:
     return found
 
 
-@dg.asset(key=["lead", "findings_history"], group_name=QA, kinds={"duckdb"},
+# in the publish group: it runs after publish/latest, so the groups read in the order of the flow
+@dg.asset(key=["lead", "findings_history"], group_name="publish", kinds={"duckdb"},
           ins={"found": dg.AssetIn(FINDINGS)}, deps=[PUBLISHED],
           description="Appends this refresh's findings to lead.findings_history (and the "
           "publication to lead.publications) once publish/latest has committed; the next "

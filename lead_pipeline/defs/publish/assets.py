@@ -6,14 +6,14 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from lead_pipeline.defs.resources import PipelineSettings
-from lead_pipeline.lib.publish import Publication, run_staging
+from lead_pipeline.lib.publish import Publication, prune, run_staging
 from lead_pipeline.lib.snapshot import store
 
 LATEST = dg.AssetKey(["publish", "latest"])
 
 
 @dg.asset(key=LATEST, group_name="publish", kinds={"filesystem"},
-          deps=[dg.AssetKey(["lead", "workbooks"])],
+          deps=[dg.AssetKey(["lead", "workbooks"]), dg.AssetKey(["kias", "files"])],
           description="Moves the run's staging folder to <output>/<endYear>/<snapshotDate> and "
           "points <output>/latest at it. A failed or cancelled run never gets here, so latest "
           "and every published file stay as they were.")
@@ -30,8 +30,13 @@ def latest(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
                        if p.is_file())
     published = pub.target
     context.log.info(f"published {len(files)} files to {published}")
+    # keep settings.keep_weeks weeks of refreshes before this snapshot (latest always kept)
+    pruned = prune(output, settings.keep_weeks, current.snapshot_date)
+    for folder in pruned:
+        context.log.info(f"removed {folder} (older than {settings.keep_weeks} weeks)")
     return dg.MaterializeResult(metadata={
         "folder": dg.MetadataValue.path(str(published)),
         "snapshot_date": dg.MetadataValue.text(current.snapshot_date.isoformat()),
         "files": dg.MetadataValue.md("\n".join(f"- {f}" for f in files[:200]) or "none"),
+        "pruned": dg.MetadataValue.int(len(pruned)),
     })

@@ -14,7 +14,10 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
+from lead_pipeline.defs.lead.school_refresh import add_school_partitions
 from lead_pipeline.defs.resources import PipelineSettings
+from lead_pipeline.lib.codes import load_codes
+from lead_pipeline.lib.lead.staging import included_schools
 from lead_pipeline.lib.snapshot import store
 from lead_pipeline.lib.snapshot.findings import Check, Finding
 from lead_pipeline.lib.snapshot.integrity import drop_invalid_rows
@@ -153,6 +156,10 @@ def snapshot_tables(context: dg.AssetExecutionContext,
         store.add_findings(con, load_id, dropped)
         store.promote(con, load_id, [t.name for t in TABLES])
         counts = store.row_counts(con)
+        schools = store.frames(con, ["School"])
+    # the one-school refresh's partitions: the included schools' state numbers
+    add_school_partitions(context.instance, included_schools(schools, load_codes())["number"]
+                          .drop_nulls().to_list())
     for finding in dropped:
         context.log.warning(finding.line())
     for table in TABLES:

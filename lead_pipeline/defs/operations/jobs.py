@@ -1,0 +1,21 @@
+"""The weekly refresh: one unpartitioned run over every asset (snapshot -> LEAD -> KIAS ->
+publish), a district-wide pass, not one run per school. The one-school asset is left out."""
+
+import dagster as dg
+
+from lead_pipeline.defs.lead.school_refresh import SCHOOL_REFRESH
+
+WEEKLY = "weekly_refresh"
+
+weekly_refresh = dg.define_asset_job(
+    WEEKLY,
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(SCHOOL_REFRESH),
+    description="Every school in one run: load the snapshot folder (run config "
+    "ops.snapshot__candidate.config.folder), promote it if it passes the blocking checks, "
+    "build the LEAD and KIAS outputs, publish them whole and move `latest`.",
+    tags={"lead/trigger": "weekly"},
+)
+
+
+def run_config(folder: str) -> dict[str, object]:
+    return {"ops": {"snapshot__candidate": {"config": {"folder": folder}}}}

@@ -1,0 +1,153 @@
+"""A one-school refresh (outputs.md): that school's rows of a snapshot folder through the same
+reader, integrity, staging, report and rule functions as the weekly refresh, its workbook
+replaced inside the folder `latest` points at, its findings recorded under the school's scope.
+
+The slice is loaded into an in-memory DuckDB (schema `school_slice`, never promoted): the
+warehouse's current snapshot and every published file other than the school's stay as they are.
+Only the findings history is written to the warehouse, after the file was replaced.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from lead_pipeline.lib import publish
+from lead_pipeline.lib.codes import load_codes
+from lead_pipeline.lib.lead import history, reports
+from lead_pipeline.lib.lead.rules import QaInputs, employed_people
+from lead_pipeline.lib.lead.rules import findings as rule_findings
+from lead_pipeline.lib.lead.staging import report_of
+from lead_pipeline.lib.lead.workbooks import LeadReports, school_file, sheet, write_school
+from lead_pipeline.lib.snapshot import store
+from lead_pipeline.lib.snapshot.integrity import drop_invalid_rows
+from lead_pipeline.lib.snapshot.reader import load_folder
+from lead_pipeline.lib.snapshot.schema import TABLES, Family
+from lead_pipeline.lib.snapshot.slice import slice_folder
+
+SCRATCH = "school_slice"
+LEAD_TABLES = [t.name for t in TABLES if t.family in (Family.SHARED, Family.LEAD)]
+
+
+class SchoolRefreshError(Exception):
+    """The one-school refresh stopped before replacing anything; `problems` one line each."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class SchoolOutcome:
+    school_number: str
+    snapshot_date: date
+    end_year: int
+    district_number: str
+    path: Path
+    published_folder: Path
+    findings: int
+    new: int
+    resolved: int
+    rows: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def build(folder: Path, school_number: str, generated: datetime | None = None
+          ) -> tuple[LeadReports, pl.DataFrame, object, dict[str, int], dict[str, float]]:
+    """Slice, load, check and compute the school's reports and findings (nothing written)."""
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="lead-school-") as tmp:
+        part = slice_folder(Path(folder), school_number, Path(tmp) / "slice")
+        seconds["slice"] = time.perf_counter() - started
+        with duckdb.connect() as con:
+            result = load_folder(con, part.folder, SCRATCH)
+            if result.blocking:
+                raise SchoolRefreshError([f.line() for f in result.blocking])
+            if result.manifest is None:
+                raise SchoolRefreshError([f"{folder} has no readable manifest.json"])
+            if part.rows.get("School", 0) != 1:
+                raise SchoolRefreshError([
+                    f"school {school_number} is not in the snapshot {folder} "
+                    f"({part.rows.get('School', 0)} School rows with that number)"])
+            drop_invalid_rows(con, SCRATCH, result.present)
+            tables = store.frames(con, LEAD_TABLES, schema=SCRATCH)
+    seconds["load"] = time.perf_counter() - started - seconds["slice"]
+    m = result.manifest
+    report = report_of(tables, m.end_year, m.snapshot_date)
+    generated = generated or datetime.now().replace(microsecond=0)
+    codes = load_codes()
+    sects = reports.stg_sections(tables, codes, report)
+    students = reports.stg_section_students(tables, codes, report, sects)
+    lead = LeadReports(
+        reports.classes(sects, students, codes, report, generated),
+        reports.staff(tables, codes, report, generated),
+        reports.caseload(tables, students, codes, report, generated),
+        reports.schoolwide(tables, students, codes, report, generated),
+        pl.DataFrame())
+    found = rule_findings(QaInputs(lead.classes, lead.staff, lead.caseload, lead.schoolwide,
+                                   students, employed_people(tables, report)))
+    found = history.in_scope(found, school_number)
+    seconds["reports"] = time.perf_counter() - started - seconds["slice"] - seconds["load"]
+    return lead, found, report, part.rows, seconds
+
+
+def refresh_school(folder: Path, school_number: str, output_root: Path,
+                   warehouse: duckdb.DuckDBPyConnection, run_id: str,
+                   generated: datetime | None = None) -> SchoolOutcome:
+    """Rebuild one school's workbook from `folder` and swap it into the published `latest`.
+
+    Raises SchoolRefreshError (nothing replaced, nothing recorded) when there is no published
+    `latest` yet, when the slice fails a blocking integrity check, or the school is unknown."""
+    output_root = Path(output_root)
+    published = publish.latest(output_root)
+    if published is None:
+        raise SchoolRefreshError([
+            f"nothing is published under {output_root} yet (no 'latest'): run the weekly "
+            "refresh first; a one-school refresh replaces one file of a published refresh"])
+    lead, found, report, rows, seconds = build(folder, school_number, generated)
+    started = time.perf_counter()
+    before = history.baseline(warehouse, report.district_number, report.snapshot_date,
+                              school_number)
+    changes = history.changes(found, before)
+    properties = {
+        "title": f"LEAD reports, district {report.district_number}",
+        "subject": f"End year {report.end_year}",
+        "snapshot_date": report.snapshot_date.isoformat(),
+        "generated": (generated or datetime.now().replace(microsecond=0)).isoformat(),
+        "district_number": report.district_number,
+        "refresh": f"one school ({school_number})",
+    }
+    # a killed earlier one-school run may have left its temporary file beside the target;
+    # runs are serialised by the database lock, so any such file now is stale
+    target_path = published / school_file(school_number)
+    for stale in target_path.parent.glob(f".{target_path.stem}.tmp-*"):
+        stale.unlink(missing_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".staging-school-", dir=output_root))
+    try:
+        def write(tmp: Path) -> None:
+            made = write_school(work, school_number, lead, properties,
+                                [sheet("Issues", found), sheet("Changes", changes)])
+            os.replace(made, tmp)
+
+        target = publish.replace_file(published, school_file(school_number), write)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    seconds["write"] = time.perf_counter() - started
+    history.record(warehouse, found, run_id=run_id, district_number=report.district_number,
+                   end_year=report.end_year, snapshot_date=report.snapshot_date,
+                   scope=school_number)
+    counts = changes.group_by("Change").len()
+    by = dict(counts.iter_rows()) if counts.height else {}
+    return SchoolOutcome(school_number, report.snapshot_date, report.end_year,
+                         report.district_number, target, published, found.height,
+                         int(by.get(history.NEW, 0)), int(by.get(history.RESOLVED, 0)),
+                         rows, seconds)

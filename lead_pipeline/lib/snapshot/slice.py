@@ -1,0 +1,141 @@
+"""One school's rows of a snapshot folder, as a smaller snapshot folder (a one-school refresh).
+
+Why a folder: the slice then goes through exactly the reader and integrity code of a full load
+(`reader.load_folder`, `integrity.drop_invalid_rows`), so a problem that would block the weekly
+refresh blocks a one-school refresh the same way. Each table is filtered while it is read (DuckDB
+reads the file once, keeps the matching rows as they are, text or Parquet types untouched):
+
+- the school's School row and the District row;
+- its calendars, and through them grade levels, schedule structures, trials, terms, courses,
+  sections, placements, section staff history and rosters;
+- its enrollments and employment assignments;
+- the people enrolled in its calendars, rostered or teaching in its sections or assigned at the
+  school, plus their case managers (TeamMember.staffPersonID): their Person, Identity, Plan, Lep,
+  GiftedTalented and Employment rows.
+
+KIAS tables are not sliced (a one-school refresh rebuilds the LEAD school workbook only). A table
+that cannot be read or filtered (bad encoding, a missing column, a broken file) is copied whole,
+so the reader reports the same blocking problem as the full load would.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from lead_pipeline.lib.snapshot.manifest import read_manifest
+from lead_pipeline.lib.snapshot.reader import lit, q
+from lead_pipeline.lib.snapshot.schema import TABLE_BY_NAME
+
+_ID = "TRY_CAST(trim(CAST({col} AS VARCHAR)) AS BIGINT)"
+
+# table -> (column, ids source) filters, in dependency order; an ids source is SQL over the
+# already-sliced tables (`s_<Table>`) giving one BIGINT column
+_SCHOOL = "SELECT {id} FROM s_School".format(id=_ID.format(col='"schoolID"'))
+_CALENDARS = "SELECT {id} FROM s_Calendar".format(id=_ID.format(col='"calendarID"'))
+_STRUCTURES = "SELECT {id} FROM s_ScheduleStructure".format(id=_ID.format(col='"structureID"'))
+_COURSES = "SELECT {id} FROM s_Course".format(id=_ID.format(col='"courseID"'))
+_SECTIONS = "SELECT {id} FROM s_Section".format(id=_ID.format(col='"sectionID"'))
+_STUDENTS = " UNION ".join(
+    "SELECT {id} FROM s_{t}".format(id=_ID.format(col='"personID"'), t=t)
+    for t in ("Enrollment", "Roster"))
+_PEOPLE = " UNION ".join([
+    _STUDENTS,
+    *("SELECT {id} FROM s_{t}".format(id=_ID.format(col='"personID"'), t=t)
+      for t in ("SectionStaffHistory", "EmploymentAssignment")),
+    "SELECT {id} FROM s_TeamMember".format(id=_ID.format(col='"staffPersonID"')),
+])
+
+PLAN: tuple[tuple[str, str | None, str | None], ...] = (
+    ("District", None, None),
+    ("School", "number", None),  # the school number itself, see `slice_folder`
+    ("Calendar", "schoolID", _SCHOOL),
+    ("GradeLevel", "calendarID", _CALENDARS),
+    ("ScheduleStructure", "calendarID", _CALENDARS),
+    ("Trial", "structureID", _STRUCTURES),
+    ("Term", "structureID", _STRUCTURES),
+    ("Course", "calendarID", _CALENDARS),
+    ("Section", "courseID", _COURSES),
+    ("SectionPlacement", "sectionID", _SECTIONS),
+    ("SectionStaffHistory", "sectionID", _SECTIONS),
+    ("Roster", "sectionID", _SECTIONS),
+    ("Enrollment", "calendarID", _CALENDARS),
+    ("EmploymentAssignment", "schoolID", _SCHOOL),
+    ("TeamMember", "personID", _STUDENTS),
+    ("Person", "personID", _PEOPLE),
+    ("Identity", "personID", _PEOPLE),
+    ("Plan", "personID", _PEOPLE),
+    ("Lep", "personID", _PEOPLE),
+    ("GiftedTalented", "personID", _PEOPLE),
+    ("Employment", "personID", _PEOPLE),
+)
+
+
+@dataclass
+class Slice:
+    folder: Path
+    school_number: str
+    rows: dict[str, int] = field(default_factory=dict)
+    copied_whole: list[str] = field(default_factory=list)
+    """Tables copied unfiltered because they could not be read (the reader reports why)."""
+
+
+def _locate(folder: Path, name: str, preferred: str | None) -> Path | None:
+    candidates = [folder / f"{name}.csv", folder / f"{name}.parquet"]
+    if preferred == "parquet":
+        candidates.reverse()
+    return next((p for p in candidates if p.is_file()), None)
+
+
+def _source(path: Path) -> str:
+    # the same read options as reader._TableLoader._source
+    if path.suffix == ".parquet":
+        return f"read_parquet({lit(str(path))})"
+    return (f"read_csv({lit(str(path))}, all_varchar=true, header=true, delim=',', "
+            "quote='\"', escape='\"', auto_detect=true)")
+
+
+def _empty(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    cols = ", ".join(f"NULL::VARCHAR AS {q(c)}" for c in TABLE_BY_NAME[name].column_names)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE s_{name} AS SELECT {cols} WHERE false")
+
+
+def slice_folder(source: Path, school_number: str, out: Path) -> Slice:
+    """Write `school_number`'s rows of the snapshot folder `source` into the folder `out`
+    (created; manifest.json copied as is). Uses its own in-memory DuckDB."""
+    source, out = Path(source), Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    result = Slice(out, school_number)
+    if (source / "manifest.json").is_file():
+        shutil.copy(source / "manifest.json", out / "manifest.json")
+    manifest, _ = read_manifest(source)
+    preferred = manifest.format if manifest else None
+    with duckdb.connect() as con:
+        con.execute("SET preserve_insertion_order = true")
+        for name, column, ids in PLAN:
+            path = _locate(source, name, preferred)
+            if path is None:
+                _empty(con, name)
+                continue
+            if column is None:
+                where = "true"
+            elif ids is None:
+                where = f"trim(CAST({q(column)} AS VARCHAR)) = {lit(school_number)}"
+            else:
+                where = f"{_ID.format(col=q(column))} IN ({ids})"
+            try:
+                con.execute(f"CREATE OR REPLACE TEMP TABLE s_{name} AS "
+                            f"SELECT * FROM {_source(path)} WHERE {where}")
+                target = out / path.name
+                fmt = "(FORMAT parquet)" if path.suffix == ".parquet" else "(HEADER, DELIMITER ',')"
+                con.execute(f"COPY s_{name} TO {lit(str(target))} {fmt}")
+                (n,) = con.execute(f"SELECT count(*) FROM s_{name}").fetchone() or (0,)
+                result.rows[name] = int(n)
+            except duckdb.Error:
+                shutil.copy(path, out / path.name)
+                result.copied_whole.append(name)
+                _empty(con, name)
+    return result
