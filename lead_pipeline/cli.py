@@ -91,6 +91,12 @@ def cmd_refresh(args: argparse.Namespace) -> int:
           f"{len(failed)} with findings")
     for line in outcome.warnings:
         print(f"  warning: {line}")
+    quality = [c for c in failed if c.asset.startswith(("lead/", "kias/"))]
+    if quality:
+        print("data problems found (the Issues sheets and KIAS_Validation list them):")
+        for c in sorted(quality, key=lambda c: (c.severity != "ERROR", c.name)):
+            level = "error " if c.severity == "ERROR" else "review"
+            print(f"  {level} {c.findings:5d}  {c.name}")
     if outcome.published:
         files = sorted(p for p in outcome.published.rglob("*.xlsx"))
         print(f"published {len(files)} workbooks to {outcome.published}")
