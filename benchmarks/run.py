@@ -5,7 +5,9 @@
 For each size: generate a district with the project's generator (cached under
 data/generated/bench-<size>/), run the full refresh in a fresh process, and print per stage
 the wall time and the peak resident memory during that stage, then the floor: DuckDB reading
-every snapshot table once plus xlsxwriter writing as many cells as the refresh published.
+every snapshot table once plus xlsxwriter writing as many cells as the refresh published, and
+a one-school refresh (`run_school_refresh`, also in a fresh process) of the district's largest
+school after the full refresh. Last comes the markdown table the README "Speed" section shows.
 """
 
 from __future__ import annotations
@@ -86,13 +88,41 @@ print(json.dumps({"success": o.success, "wall": wall, "steps": o.steps,
 """
 
 
-def refresh(snapshot: Path, work: Path, school: str | None = None) -> dict:
+_SCHOOL_CHILD = r"""
+import json, resource, sys, time
+from pathlib import Path
+from lead_pipeline.refresh import run_school_refresh
+args = json.loads(sys.argv[1])
+t0 = time.time()
+o = run_school_refresh(args["school"], Path(args["snapshot"]), output=Path(args["output"]),
+                       database=Path(args["database"]))
+print(json.dumps({"success": o.success, "wall": time.time() - t0, "problems": o.problems,
+                  "peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+"""
+
+
+def _child(script: str, args: dict) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
-    args = {"snapshot": str(snapshot), "output": str(work / "out"),
-            "database": str(work / "w.duckdb"), "school": school}
-    done = subprocess.run([sys.executable, "-c", _CHILD, json.dumps(args)], cwd=ROOT, env=env,
+    done = subprocess.run([sys.executable, "-c", script, json.dumps(args)], cwd=ROOT, env=env,
                           capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def refresh(snapshot: Path, work: Path) -> dict:
+    return _child(_CHILD, {"snapshot": str(snapshot), "output": str(work / "out"),
+                           "database": str(work / "w.duckdb")})
+
+
+def school_refresh(snapshot: Path, work: Path, school: str) -> dict:
+    """One school's refresh into the published output of the full refresh in `work`."""
+    return _child(_SCHOOL_CHILD, {"snapshot": str(snapshot), "output": str(work / "out"),
+                                  "database": str(work / "w.duckdb"), "school": school})
+
+
+def largest_school(published: Path) -> str:
+    """School Number of the largest school workbook published (schools/LEAD_<n>.xlsx)."""
+    books = sorted((published / "schools").glob("LEAD_*.xlsx"), key=lambda p: -p.stat().st_size)
+    return books[0].stem.removeprefix("LEAD_")
 
 
 def per_stage(result: dict) -> dict[str, tuple[float, float]]:
@@ -157,6 +187,26 @@ def floor(snapshot: Path, cells: int) -> tuple[float, float]:
     return read, time.perf_counter() - t0
 
 
+TABLE_STAGES = ["ingest", "staging", "reports", "checks", "LEAD workbooks", "KIAS", "publish"]
+
+
+def table(rows: list[tuple], with_floor: bool) -> str:
+    """The README's table: one line per size, seconds per stage, then the totals."""
+    head = ["students (schools)", *TABLE_STAGES, "full refresh", "peak memory", "one school",
+            "floor", "refresh / floor"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for size, _, result, stages, _, read_s, write_s, school in rows:
+        fl = read_s + write_s
+        cells = [f"{size:,} ({SCHOOLS.get(size, '?'):,})",
+                 *(f"{stages.get(st, (0.0, 0))[0]:.1f}" for st in TABLE_STAGES),
+                 f"{result['wall']:.1f} s", f"{result['peak'] / 2**30:.2f} GiB",
+                 f"{school['wall']:.1f} s",
+                 f"{fl:.1f} s" if with_floor else "-",
+                 f"{result['wall'] / fl:.2f}" if with_floor else "-"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="5000,100000,700000")
@@ -176,8 +226,13 @@ def main() -> int:
                 return 1
             stages = per_stage(result)
             cells = published_cells(Path(result["published"]))
+            number = largest_school(Path(result["published"]))
+            school = school_refresh(snapshot, Path(tmp), number)
+            if not school["success"]:
+                print(f"{size}: one-school refresh of {number} failed: {school['problems']}")
+                return 1
             read_s, write_s = (0.0, 0.0) if args.no_floor else floor(snapshot, cells)
-        rows.append((size, gen_s, result, stages, cells, read_s, write_s))
+        rows.append((size, gen_s, result, stages, cells, read_s, write_s, school))
         print(f"\n{size:,} students ({SCHOOLS.get(size, '?')} schools): full refresh "
               f"{result['wall']:.1f} s, peak {result['peak'] / 2**30:.2f} GiB, "
               f"{cells:,} cells published")
@@ -188,6 +243,10 @@ def main() -> int:
             print(f"  floor: DuckDB reads every table {read_s:.2f} s + xlsxwriter writes "
                   f"{cells:,} cells {write_s:.2f} s = {fl:.2f} s; refresh / floor = "
                   f"{result['wall'] / fl:.2f}")
+        print(f"  one school ({number}): {school['wall']:.1f} s, "
+              f"peak {school['peak'] / 2**30:.2f} GiB")
+    print(f"\nmachine: {machine()}\n")
+    print(table(rows, not args.no_floor))
     return 0
 
 

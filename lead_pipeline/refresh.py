@@ -127,9 +127,9 @@ def run_refresh(snapshot: Path, *, output: Path | None = None, database: Path | 
                     started.get(event.step_key, entry.timestamp), entry.timestamp)
     outcome.success = result.success
 
-    import duckdb
-
-    with duckdb.connect(str(db_path), read_only=True) as con:
+    # the same resource (same DuckDB configuration) as the run: a read-only connection beside a
+    # writable one that is still open in this process would be refused
+    with res["duckdb"].get_connection() as con:  # type: ignore[attr-defined]
         outcome.load_id = store.latest_load_id(con)
         if outcome.load_id is not None:
             for finding in store.findings(con, outcome.load_id):

@@ -14,7 +14,13 @@ from pathlib import Path
 
 import polars as pl
 
-from lead_pipeline.lib.excel import SheetSpec, write_workbook
+from lead_pipeline.lib.excel import (
+    PARALLEL_CELLS,
+    SheetSpec,
+    WorkbookJob,
+    write_workbook,
+    write_workbooks,
+)
 from lead_pipeline.lib.lead.reports import TEXT_COLUMNS
 
 
@@ -61,50 +67,69 @@ def detail_file(section_id: int) -> str:
     return f"detail/LEAD_Detail_{section_id}.xlsx"
 
 
-def write_district(folder: Path, district_number: str, reports: LeadReports,
-                   properties: Mapping[str, str], extra: Sequence[SheetSpec] = ()) -> Path:
+def district_job(folder: Path, district_number: str, reports: LeadReports,
+                 properties: Mapping[str, str], extra: Sequence[SheetSpec] = ()) -> WorkbookJob:
     path = folder / district_file(district_number)
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_workbook(path, [sheet("Classes", reports.classes), sheet("Staff", reports.staff),
-                          sheet("Caseload", reports.caseload),
-                          sheet("Schoolwide", reports.schoolwide), *extra],
-                   properties=properties)
-    return path
+    return WorkbookJob(path, [sheet("Classes", reports.classes), sheet("Staff", reports.staff),
+                              sheet("Caseload", reports.caseload),
+                              sheet("Schoolwide", reports.schoolwide), *extra], properties)
+
+
+def school_job(folder: Path, school_number: str, reports: LeadReports,
+               properties: Mapping[str, str], extra: Sequence[SheetSpec] = ()) -> WorkbookJob:
+    """One school's workbook: the district's rows of that School Number only."""
+    mine = pl.col("School Number") == school_number
+    path = folder / school_file(school_number)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return WorkbookJob(path, [sheet("Classes", reports.classes.filter(mine)),
+                              sheet("Staff", reports.staff.filter(mine)),
+                              sheet("Schoolwide", reports.schoolwide.filter(mine)), *extra],
+                       {**properties, "school_number": school_number})
+
+
+def detail_jobs(folder: Path, detail: pl.DataFrame, properties: Mapping[str, str]
+                ) -> list[WorkbookJob]:
+    """One workbook per requested section (the Detail frame holds only those)."""
+    jobs = []
+    for (section_id,), rows in detail.group_by("Section ID", maintain_order=True):
+        path = folder / detail_file(int(section_id))  # type: ignore[arg-type]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        jobs.append(WorkbookJob(path, [sheet("Detail", rows)], properties))
+    return jobs
+
+
+def write_district(folder: Path, district_number: str, reports: LeadReports,
+                   properties: Mapping[str, str], extra: Sequence[SheetSpec] = ()) -> Path:
+    job = district_job(folder, district_number, reports, properties, extra)
+    write_workbook(job.path, job.sheets, properties=job.properties)
+    return job.path
 
 
 def write_school(folder: Path, school_number: str, reports: LeadReports,
                  properties: Mapping[str, str], extra: Sequence[SheetSpec] = ()) -> Path:
     """One school's workbook: the district's rows of that School Number only."""
-    mine = pl.col("School Number") == school_number
-    path = folder / school_file(school_number)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_workbook(path, [sheet("Classes", reports.classes.filter(mine)),
-                          sheet("Staff", reports.staff.filter(mine)),
-                          sheet("Schoolwide", reports.schoolwide.filter(mine)), *extra],
-                   properties={**properties, "school_number": school_number})
-    return path
+    job = school_job(folder, school_number, reports, properties, extra)
+    write_workbook(job.path, job.sheets, properties=job.properties)
+    return job.path
 
 
 def write_details(folder: Path, detail: pl.DataFrame, properties: Mapping[str, str]
                   ) -> list[Path]:
     """One workbook per requested section (the Detail frame holds only those)."""
-    paths = []
-    for (section_id,), rows in detail.group_by("Section ID", maintain_order=True):
-        path = folder / detail_file(int(section_id))  # type: ignore[arg-type]
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_workbook(path, [sheet("Detail", rows)], properties=properties)
-        paths.append(path)
-    return paths
+    return write_workbooks(detail_jobs(folder, detail, properties), workers=1)
 
 
 def write_all(folder: Path, district_number: str, reports: LeadReports,
-              properties: Mapping[str, str], qa: QaSheets | None = None) -> list[Path]:
+              properties: Mapping[str, str], qa: QaSheets | None = None, *,
+              workers: int | None = None, parallel_cells: int = PARALLEL_CELLS) -> list[Path]:
     """Every LEAD file of a refresh into `folder` (a publication's staging folder); with `qa`,
-    the district and school workbooks end with Issues and Changes."""
-    paths = [write_district(folder, district_number, reports, properties,
-                            qa.district_sheets() if qa else ())]
+    the district and school workbooks end with Issues and Changes. The files are independent:
+    a large refresh writes them on two processes (lib.excel.write_workbooks)."""
+    jobs = [district_job(folder, district_number, reports, properties,
+                         qa.district_sheets() if qa else ())]
     for number in reports.schoolwide["School Number"].to_list():
-        paths.append(write_school(folder, number, reports, properties,
-                                  qa.school_sheets(number) if qa else ()))
-    paths += write_details(folder, reports.detail, properties)
-    return paths
+        jobs.append(school_job(folder, number, reports, properties,
+                               qa.school_sheets(number) if qa else ()))
+    jobs += detail_jobs(folder, reports.detail, properties)
+    return write_workbooks(jobs, workers=workers, parallel_cells=parallel_cells)

@@ -88,8 +88,9 @@ def _cast(kind: Kind, v: str) -> str:
             return v
         case Kind.FLAG:
             return f"coalesce(lower({t}) IN ('1', 'true'), false)"
-        case Kind.TIMESTAMP:
-            return f"TRY_CAST(replace({t}, 'T', ' ') AS TIMESTAMP)"
+        case Kind.TIMESTAMP:  # null unless valid, so "raw not null, typed null" means invalid
+            return (f"CASE WHEN {_valid(kind, v)} "
+                    f"THEN TRY_CAST(replace({t}, 'T', ' ') AS TIMESTAMP) END")
         case _:
             return f"CASE WHEN {_valid(kind, v)} THEN TRY_CAST({t} AS {SQL_TYPE[kind]}) END"
 
@@ -158,7 +159,8 @@ class _TableLoader:
     def __init__(self, con: duckdb.DuckDBPyConnection, schema: str, table: Table, path: Path):
         self.con, self.schema, self.table, self.path = con, schema, table, path
         self.findings: list[Finding] = []
-        self.raw = f"{q(schema)}.{q('_raw_' + table.name)}"
+        # the raw text lives in a temporary table: never written to the database file
+        self.raw = f"temp.main.{q('_raw_' + schema + '_' + table.name)}"
         self.target = f"{q(schema)}.{q(table.name)}"
 
     def _source(self) -> str:
@@ -206,22 +208,22 @@ class _TableLoader:
                 selects.append(f"NULL::VARCHAR AS {q(col.name)}")
         try:
             self.con.execute(
-                f"CREATE OR REPLACE TABLE {self.raw} AS SELECT {', '.join(selects)} "
+                f"CREATE OR REPLACE TEMP TABLE {self.raw} AS SELECT {', '.join(selects)} "
                 f"FROM {self._source()}")
         except duckdb.Error as exc:
             self._fail(Check.PARSE, None, 0, (),
                        f"{self.path.name} cannot be read: {_short_error(exc)}")
             return None
 
-        self._parse_findings([c for c in t.columns if c.name in present and c.kind != Kind.TEXT])
         casts = ", ".join(f"{_cast(c.kind, q(c.name))} AS {q(c.name)}" for c in t.columns)
         self.con.execute(
             f"CREATE OR REPLACE TABLE {self.target} AS SELECT {casts} FROM {self.raw}")
+        n = self._parse_findings(
+            [c for c in t.columns if c.name in present and c.kind != Kind.TEXT])
         if not missing:
             self._key_findings()
         self.con.execute(f"DROP TABLE {self.raw}")
-        (n,) = self.con.execute(f"SELECT count(*) FROM {self.target}").fetchone() or (0,)
-        return int(n)
+        return n
 
     def _type_ok(self, col: Column, stored: str) -> bool:
         if self.path.suffix != ".parquet" or stored == "VARCHAR" or stored == '"NULL"':
@@ -239,15 +241,26 @@ class _TableLoader:
         return " || ', ' || ".join(
             f"{lit(k + '=')} || coalesce({q(k)}::VARCHAR, '(blank)')" for k in self.table.key)
 
-    def _parse_findings(self, columns: list[Column]) -> None:
-        if not columns:
-            return
+    def _parse_findings(self, columns: list[Column]) -> int:
+        """Report values that do not parse; returns the table's row count (same query).
+
+        Counted in one pass over the raw and typed tables side by side (a POSITIONAL JOIN: the
+        typed table was created from the raw one in order): a value is invalid when its text is
+        not null and its typed value is (every cast is null unless the value is valid), so the
+        parse regexes run once, in the cast. A flag's typed value is never null: its test is
+        cheap and reads the raw text. Only a column with invalid values runs the regexes again,
+        to list its first rows."""
         bad = {c.name: f"({q(c.name)} IS NOT NULL AND NOT {_valid(c.kind, q(c.name))})"
                for c in columns}
-        counts = self.con.execute(
-            "SELECT " + ", ".join(f"count_if({cond})" for cond in bad.values())
-            + f" FROM {self.raw}").fetchone()
-        assert counts is not None
+        counted = [f"count_if(r.{q(c.name)} IS NOT NULL AND NOT "
+                   f"{_valid(c.kind, 'r.' + q(c.name))})" if c.kind == Kind.FLAG else
+                   f"count_if(r.{q(c.name)} IS NOT NULL AND t.{q(c.name)} IS NULL)"
+                   for c in columns]
+        row = self.con.execute(
+            f"SELECT {', '.join(['count(*)', *counted])} FROM {self.raw} AS r "
+            f"POSITIONAL JOIN {self.target} AS t").fetchone()
+        assert row is not None
+        total, *counts = row
         for col, n in zip(columns, counts, strict=True):
             if not n:
                 continue
@@ -258,6 +271,7 @@ class _TableLoader:
                 f"FROM {self.raw} WHERE {bad[col.name]} ORDER BY rowid LIMIT {FIRST_N}").fetchall()]
             self._fail(Check.PARSE, col.name, int(n), first,
                        f"{n} value(s) are not a {KIND_FORMAT[col.kind]}")
+        return int(total)
 
     def _key_findings(self) -> None:
         keys = ", ".join(q(k) for k in self.table.key)
