@@ -36,5 +36,10 @@ class DuckDBFrameIOManager(dg.ConfigurableIOManager):
         })
 
     def load_input(self, context: dg.InputContext) -> pl.DataFrame:
+        """The whole table, or only the columns an `AssetIn(metadata={"columns": [...]})`
+        names: a report that counts students need not hold their names (millions of rows at
+        state scale)."""
+        columns = (context.definition_metadata or {}).get("columns")
+        select = ", ".join(q(c) for c in columns) if columns else "*"
         with self.duckdb.get_connection() as con:
-            return con.execute(f"SELECT * FROM {table_of(context.asset_key)}").pl()
+            return con.execute(f"SELECT {select} FROM {table_of(context.asset_key)}").pl()

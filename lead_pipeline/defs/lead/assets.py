@@ -46,10 +46,12 @@ def _previewed(context: dg.AssetExecutionContext, frame: pl.DataFrame) -> pl.Dat
 
 _SECTIONS = dg.AssetIn(["lead", "stg_sections"])
 _STUDENTS = dg.AssetIn(["lead", "stg_section_students"])
+_COUNTED = dg.AssetIn(["lead", "stg_section_students"],
+                      metadata={"columns": list(reports.COUNTED_COLUMNS)})
 
 
 @dg.asset(key=["lead", "classes"], group_name=REPORTS, kinds=KINDS,
-          ins={"sections": _SECTIONS, "students": _STUDENTS},
+          ins={"sections": _SECTIONS, "students": _COUNTED},
           description="Classes: one row per included section with its count block, sorted by "
           "school name, calendar, structure, course number, section number (lead.md §4).")
 def classes(context: dg.AssetExecutionContext, duckdb: DuckDBResource, sections: pl.DataFrame,
@@ -67,7 +69,7 @@ def staff(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> pl.DataF
     return _previewed(context, reports.staff(tables, load_codes(), report, run_started(context)))
 
 
-@dg.asset(key=["lead", "caseload"], group_name=REPORTS, kinds=KINDS, ins={"students": _STUDENTS},
+@dg.asset(key=["lead", "caseload"], group_name=REPORTS, kinds=KINDS, ins={"students": _COUNTED},
           deps=SNAPSHOT_DEPS,
           description="Caseload (district level): one row per case manager (L-23) and one with "
           "a blank Person ID for students with a disability and no case manager.")
@@ -78,7 +80,7 @@ def caseload(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
 
 
 @dg.asset(key=["lead", "schoolwide"], group_name=REPORTS, kinds=KINDS,
-          ins={"students": _STUDENTS}, deps=SNAPSHOT_DEPS,
+          ins={"students": _COUNTED}, deps=SNAPSHOT_DEPS,
           description="Schoolwide: one row per included school over its distinct students.")
 def schoolwide(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
                students: pl.DataFrame) -> pl.DataFrame:

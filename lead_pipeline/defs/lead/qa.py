@@ -14,6 +14,7 @@ import dagster as dg
 import polars as pl
 from dagster_duckdb import DuckDBResource
 
+from lead_pipeline.defs.io import table_of
 from lead_pipeline.defs.lead.inputs import snapshot_frames
 from lead_pipeline.defs.snapshot.assets import table_key
 from lead_pipeline.lib.lead import history
@@ -33,18 +34,24 @@ _INS = {
     "classes": dg.AssetIn(REPORT_KEYS["Classes"]), "staff": dg.AssetIn(REPORT_KEYS["Staff"]),
     "caseload": dg.AssetIn(REPORT_KEYS["Caseload"]),
     "schoolwide": dg.AssetIn(REPORT_KEYS["Schoolwide"]),
-    "students": dg.AssetIn(["lead", "stg_section_students"]),
 }
-_EMPLOYMENT = [table_key("Employment"), table_key("District")]
+STUDENTS = dg.AssetKey(["lead", "stg_section_students"])
+STUDENT_COLUMNS = ["sectionID", "personID", "stateID", "ilpa", "activeIep", "sectionEndDate",
+                   "enrollmentID"]
+"""What QaInputs.students holds: read by name, not through the IO manager, so the step does
+not hold every column of millions of counted-student rows at state scale."""
+_EMPLOYMENT = [table_key("Employment"), table_key("District"), STUDENTS]
 _READS = [*(a.key for a in _INS.values()), *_EMPLOYMENT]
 FIRST_IDS = 10
 
 
 def qa_inputs(duckdb: DuckDBResource, classes: pl.DataFrame, staff: pl.DataFrame,
-              caseload: pl.DataFrame, schoolwide: pl.DataFrame,
-              students: pl.DataFrame) -> tuple[QaInputs, Report]:
+              caseload: pl.DataFrame, schoolwide: pl.DataFrame) -> tuple[QaInputs, Report]:
     """The rules' inputs: the stored reports and students, plus who is employed (Q-I1)."""
     tables, report = snapshot_frames(duckdb, ["Employment"])
+    with duckdb.get_connection() as con:
+        students = con.execute(
+            f"SELECT {', '.join(STUDENT_COLUMNS)} FROM {table_of(STUDENTS)}").pl()
     return QaInputs(classes, staff, caseload, schoolwide, students,
                     employed_people(tables, report)), report
 
@@ -96,9 +103,9 @@ def build_quality_checks(rules: Sequence[Rule] = RULES) -> dg.AssetChecksDefinit
                           description="lead.md §5: the Q- rules over the LEAD reports.")
     def lead_quality_rules(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource,
                            classes: pl.DataFrame, staff: pl.DataFrame, caseload: pl.DataFrame,
-                           schoolwide: pl.DataFrame, students: pl.DataFrame
+                           schoolwide: pl.DataFrame
                            ) -> Iterator[dg.AssetCheckResult]:
-        inputs, report = qa_inputs(duckdb, classes, staff, caseload, schoolwide, students)
+        inputs, report = qa_inputs(duckdb, classes, staff, caseload, schoolwide)
         found = rule_findings(inputs, rules=rules)
         with duckdb.get_connection() as con:
             previous = history.previous(con, report.district_number, report.snapshot_date)
@@ -132,9 +139,9 @@ lead_quality_rules = build_quality_checks()
           description="Every finding of the Q- rules (lead.md §5) on this refresh, one row per "
           "finding with the Issues sheet columns (outputs.md); the same rows as the checks.")
 def findings(context: dg.AssetExecutionContext, duckdb: DuckDBResource, classes: pl.DataFrame,
-             staff: pl.DataFrame, caseload: pl.DataFrame, schoolwide: pl.DataFrame,
-             students: pl.DataFrame) -> pl.DataFrame:
-    inputs, _ = qa_inputs(duckdb, classes, staff, caseload, schoolwide, students)
+             staff: pl.DataFrame, caseload: pl.DataFrame,
+             schoolwide: pl.DataFrame) -> pl.DataFrame:
+    inputs, _ = qa_inputs(duckdb, classes, staff, caseload, schoolwide)
     found = rule_findings(inputs)
     levels = dict(found.group_by("Level").len().iter_rows())
     context.add_output_metadata({

@@ -57,6 +57,12 @@ TEXT_COLUMNS = frozenset({
 state and EPSB ids, names (outputs.md)."""
 
 
+COUNTED_COLUMNS = ("sectionID", "personID", "stateID", "enrollmentID", "sectionEndDate",
+                   "schoolID", "disabilityInSection", "englishLearner", "gifted", "ilpa",
+                   "raceEthnicityFed", "stateGrade", "caseManagerPersonID")
+"""The columns of the Detail rows that Classes, Caseload and Schoolwide read (no names)."""
+
+
 def count_columns(codes: Codes) -> list[str]:
     return [
         "Total", "General", *codes.disabilities, "Other Disability", "English Learner Count",
