@@ -15,7 +15,8 @@ import polars as pl
 from lead_pipeline.lib.paths import reference_dir
 
 
-def _read(folder: Path, name: str) -> pl.DataFrame:
+def read_reference(folder: Path, name: str) -> pl.DataFrame:
+    """One code table of data/reference as text columns, exactly as written."""
     return pl.read_csv(folder / f"{name}.csv", infer_schema=False)
 
 
@@ -48,20 +49,20 @@ class Codes:
 @cache
 def load_codes(folder: Path | None = None) -> Codes:
     folder = folder or reference_dir()
-    schools = _read(folder, "school_classification")
-    courses = _read(folder, "state_course_code")
-    types = _read(folder, "assignment_type")
-    service = _read(folder, "service_type")
+    schools = read_reference(folder, "school_classification")
+    courses = read_reference(folder, "state_course_code")
+    types = read_reference(folder, "assignment_type")
+    service = read_reference(folder, "service_type")
     return Codes(
         included_classifications=tuple(schools.filter(pl.col("included") == "1")["code"]),
         excluded_classifications=tuple(schools.filter(pl.col("included") == "0")["code"]),
-        disabilities=tuple(_read(folder, "disability")["code"]),
-        races=tuple(_read(folder, "race_ethnicity").select("code", "label").iter_rows()),
-        grades=tuple(_read(folder, "state_grade")["code"]),
+        disabilities=tuple(read_reference(folder, "disability")["code"]),
+        races=tuple(read_reference(folder, "race_ethnicity").select("code", "label").iter_rows()),
+        grades=tuple(read_reference(folder, "state_grade")["code"]),
         service_rank=dict(zip(service["code"], map(int, service["rank"]), strict=True)),
         certified_types=tuple(types.filter(pl.col("certified") == "1")["code"]),
         placeholder_courses=tuple(courses.filter(pl.col("group") == "placeholder")["code"]),
         content_required_courses=tuple(
             courses.filter(pl.col("group") == "content_required")["code"]),
-        event_code_category=_read(folder, "event_code_category"),
+        event_code_category=read_reference(folder, "event_code_category"),
     )

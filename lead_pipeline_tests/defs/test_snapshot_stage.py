@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from lead_pipeline.lib.snapshot import store
 from lead_pipeline.lib.snapshot.docs import render
@@ -13,11 +12,6 @@ from lead_pipeline.lib.snapshot.findings import Check
 from lead_pipeline.lib.snapshot.schema import TABLES
 from lead_pipeline.refresh import all_assets, run_refresh
 from lead_pipeline_tests.builders import tiny
-
-
-@pytest.fixture(autouse=True)
-def _no_dagster_home(monkeypatch):
-    monkeypatch.delenv("DAGSTER_HOME", raising=False)
 
 
 def test_good_snapshot_becomes_current_with_check_results(tmp_path: Path):

@@ -23,10 +23,6 @@ from lead_pipeline_tests.builders import tiny
 FILES = ["KIAS_165.csv", "KIAS_165.html", "KIAS_Validation_165.xlsx"]
 
 
-@pytest.fixture(autouse=True)
-def _no_dagster_home(monkeypatch):
-    monkeypatch.delenv("DAGSTER_HOME", raising=False)
-
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[RefreshOutcome, Path]:

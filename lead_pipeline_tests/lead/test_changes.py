@@ -14,7 +14,6 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-import pytest
 
 from lead_pipeline.lib.lead import history
 from lead_pipeline.lib.lead.rules import ISSUE_SCHEMA
@@ -27,10 +26,6 @@ SCHOOL = "schools/LEAD_005.xlsx"
 CHANGE_HEADER = ["Change", "Check", "Level", "Report", "School Number", "Section ID",
                  "Person ID", "Message"]
 
-
-@pytest.fixture(autouse=True)
-def _no_dagster_home(monkeypatch):
-    monkeypatch.delenv("DAGSTER_HOME", raising=False)
 
 
 def week1() -> Snapshot:

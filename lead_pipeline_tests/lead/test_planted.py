@@ -17,7 +17,6 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-import pytest
 
 from lead_pipeline.lib.generator import ProblemRates, generate
 from lead_pipeline.lib.generator.rates import LEAD_RULES
@@ -29,10 +28,6 @@ STUDENTS, SCHOOLS, SEED = 600, 3, 7
 _ID_COLUMN = {"sectionID": "Section ID", "personID": "Person ID",
               "schoolNumber": "School Number"}
 
-
-@pytest.fixture(autouse=True)
-def _no_dagster_home(monkeypatch):
-    monkeypatch.delenv("DAGSTER_HOME", raising=False)
 
 
 def refreshed(tmp_path: Path, rates: ProblemRates) -> tuple[RefreshOutcome, pl.DataFrame,

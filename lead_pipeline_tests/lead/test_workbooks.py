@@ -8,17 +8,11 @@ from pathlib import Path
 
 import openpyxl
 import polars as pl
-import pytest
 
 from lead_pipeline.lib.codes import load_codes
 from lead_pipeline.lib.lead.reports import CLASS_IDENTITY, COMMON, DETAIL_STUDENT, count_columns
 from lead_pipeline.refresh import run_refresh
 from lead_pipeline_tests.builders import tiny
-
-
-@pytest.fixture(autouse=True)
-def _no_dagster_home(monkeypatch):
-    monkeypatch.delenv("DAGSTER_HOME", raising=False)
 
 
 def refresh(tmp_path: Path, snapshot=None, name: str = "s", **kw):

@@ -12,18 +12,11 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from lead_pipeline.lib import publish
 from lead_pipeline.lib.generator import ProblemRates, generate
 from lead_pipeline.lib.paths import project_root
 from lead_pipeline.refresh import run_refresh, run_school_refresh
 from lead_pipeline_tests.operations.common import digests
-
-
-@pytest.fixture(autouse=True)
-def _no_dagster_home(monkeypatch):
-    monkeypatch.delenv("DAGSTER_HOME", raising=False)
 
 
 def _published(out: Path) -> dict[str, str]:

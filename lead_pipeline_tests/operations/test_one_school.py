@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from lead_pipeline.cli import main
 from lead_pipeline.lib import publish
 from lead_pipeline.lib.lead.preview import preview_markdown
@@ -21,11 +19,6 @@ from lead_pipeline_tests.operations.common import (
     sheet,
     two_schools,
 )
-
-
-@pytest.fixture(autouse=True)
-def _no_dagster_home(monkeypatch):
-    monkeypatch.delenv("DAGSTER_HOME", raising=False)
 
 
 def test_one_school_replaces_only_its_workbook(tmp_path: Path):

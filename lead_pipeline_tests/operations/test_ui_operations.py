@@ -8,8 +8,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import pytest
-
 from lead_pipeline.refresh import run_refresh
 from lead_pipeline_tests.operations.common import (
     FILE,
@@ -73,10 +71,6 @@ query ($id: ID!) { runOrError(runId: $id) { ... on Run { status tags { key value
 FLOW = ["snapshot", "lead_staging", "lead_reports", "lead_qa", "lead_workbooks", "publish",
         "lead_one_school"]
 
-
-@pytest.fixture(autouse=True)
-def _no_dagster_home(monkeypatch):
-    monkeypatch.delenv("DAGSTER_HOME", raising=False)
 
 
 def test_ui_shows_the_operations_and_runs_one_school(tmp_path: Path):

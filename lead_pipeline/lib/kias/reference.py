@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from lead_pipeline.lib.codes import load_codes
+from lead_pipeline.lib.codes import load_codes, read_reference
 from lead_pipeline.lib.paths import reference_dir
 
 EVENT_CODE_TABLE = "EventCodeCategory"
@@ -58,10 +58,6 @@ class KiasCodes:
         return sorted(c for c, cat in self.category.items() if cat in categories)
 
 
-def _read(folder: Path, name: str) -> pl.DataFrame:
-    return pl.read_csv(folder / f"{name}.csv", infer_schema=False)
-
-
 def _flag(frame: pl.DataFrame, column: str, key: str) -> tuple[str, ...]:
     return tuple(frame.filter(pl.col(column) == "1")[key])
 
@@ -69,12 +65,12 @@ def _flag(frame: pl.DataFrame, column: str, key: str) -> tuple[str, ...]:
 @cache
 def load_kias_codes(folder: Path | None = None) -> KiasCodes:
     folder = folder or reference_dir()
-    res = _read(folder, "kias_resolution_code")
-    weapons = _read(folder, "kias_weapon_code")
-    methods = _read(folder, "kias_firearm_method")
-    times = _read(folder, "kias_time_classifier")
-    places = _read(folder, "kias_location_classifier")
-    units = _read(folder, "kias_duration_unit")
+    res = read_reference(folder, "kias_resolution_code")
+    weapons = read_reference(folder, "kias_weapon_code")
+    methods = read_reference(folder, "kias_firearm_method")
+    times = read_reference(folder, "kias_time_classifier")
+    places = read_reference(folder, "kias_location_classifier")
+    units = read_reference(folder, "kias_duration_unit")
     micro_per_day = 1_000_000
     per_micro: dict[str, int] = {}
     for unit, per_day in units.select("unit", "perDay").iter_rows():
@@ -92,11 +88,11 @@ def load_kias_codes(folder: Path | None = None) -> KiasCodes:
         misdemeanor_codes=tuple(
             res.filter(pl.col("lawEnforcement") == "misdemeanor")["stateResCode"]),
         newer_kb_codes=_flag(res, "newerKbQualifying", "stateResCode"),
-        bullying=dict(_read(folder, "kias_bullying_type").select("incidentType", "output")
+        bullying=dict(read_reference(folder, "kias_bullying_type").select("incidentType", "output")
                       .iter_rows()),
         weapon_output=dict(single.select("weaponCode", "output").iter_rows()),
         multiple_weapons=weapons.filter(pl.col("weaponCode") == "multiple")["output"].item(),
-        referral=dict(_read(folder, "kias_law_enforcement_referral").select("code", "flag")
+        referral=dict(read_reference(folder, "kias_law_enforcement_referral").select("code", "flag")
                       .iter_rows()),
         idea_methods=tuple(int(m) for m in
                            methods.filter(pl.col("population") == "IDEA")["method"]),
@@ -105,8 +101,8 @@ def load_kias_codes(folder: Path | None = None) -> KiasCodes:
         where_times={w: _flag(times, f"where{w}", "code") for w in (1, 2, 3)},
         on_property=tuple(places.filter(pl.col("property") == "on")["code"]),
         off_property=tuple(places.filter(pl.col("property") == "off")["code"]),
-        injury_codes=_flag(_read(folder, "kias_injury"), "counts", "code"),
-        complete_statuses=_flag(_read(folder, "kias_incident_status"), "complete", "code"),
+        injury_codes=_flag(read_reference(folder, "kias_injury"), "counts", "code"),
+        complete_statuses=_flag(read_reference(folder, "kias_incident_status"), "complete", "code"),
         units_per_micro=per_micro,
     )
 
