@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from lead_pipeline.lib import paths
+from lead_pipeline.lib import paths, permissions
 
 
 def _rates(values: list[str]) -> dict[str, float]:
@@ -146,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    permissions.restrict_umask()  # the DuckDB file, workbooks, lock and instance stay private
     args = build_parser().parse_args(argv)
     return int(args.func(args))
 

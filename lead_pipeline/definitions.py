@@ -7,6 +7,11 @@ from pathlib import Path
 import dagster as dg
 
 from lead_pipeline.defs.resources import resources
+from lead_pipeline.lib.permissions import restrict_umask
+
+# Dagster's code server and run workers (started by `dagster dev`, the webserver or the daemon)
+# import this module and never run cli.main(): from here on, what they create is private.
+restrict_umask()
 
 
 @dg.definitions

@@ -47,7 +47,7 @@ def hold(database: Path | str, on_wait: Callable[[str], None] | None = None) -> 
     waited = 0.0
     if not nested:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o664)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o660)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
