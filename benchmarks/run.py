@@ -35,7 +35,7 @@ STAGES = [  # (stage, step-key prefixes), in the order of the flow
     ("checks", ("lead__findings", "lead_quality", "lead__qa")),
     ("LEAD workbooks", ("lead__workbooks",)),
     ("KIAS", ("kias",)),
-    ("publish", ("publish__", "lead__findings_history")),
+    ("publish", ("publish__",)),
 ]
 
 

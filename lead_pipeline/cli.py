@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from lead_pipeline.lib import paths, permissions
+from lead_pipeline.lib.snapshot.findings import clean
 
 
 def _rates(values: list[str]) -> dict[str, float]:
@@ -70,13 +71,17 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     outcome = run_refresh(Path(args.snapshot), output=Path(args.output),
                           database=Path(args.database) if args.database else None,
-                          sections=args.section,
+                          sections=args.section, accept_smaller=args.accept_smaller,
                           log_level="INFO" if args.verbose else "CRITICAL")
     seconds = time.perf_counter() - started
     if not outcome.success:
-        print(f"refresh of {outcome.snapshot} stopped: the snapshot fails integrity; the last "
-              "good snapshot and published reports are unchanged.", file=sys.stderr)
-        for line in outcome.problems:
+        why = ("the snapshot fails integrity" if outcome.stopped_at == "integrity"
+               else f"step {outcome.stopped_at or '?'} failed")
+        kept = ("the last good snapshot and the published reports are unchanged"
+                if outcome.unchanged else "WARNING: the current snapshot or latest changed")
+        print(f"refresh of {clean(str(outcome.snapshot))} stopped: {why}; {kept}.",
+              file=sys.stderr)
+        for line in outcome.problems or ["the run failed"]:
             print(f"  {line}", file=sys.stderr)
         return 1
     print(f"refresh of {outcome.snapshot} ({outcome.snapshot_date}) done in {seconds:.1f} s")
@@ -91,6 +96,8 @@ def cmd_refresh(args: argparse.Namespace) -> int:
           f"{len(failed)} with findings")
     for line in outcome.warnings:
         print(f"  warning: {line}")
+    for line in outcome.notes:
+        print(f"  note: {clean(line)}")
     quality = [c for c in failed if c.asset.startswith(("lead/", "kias/"))]
     if quality:
         print("data problems found (the Issues sheets and KIAS_Validation list them):")
@@ -139,6 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
     ref.add_argument("--school", default=None, metavar="NNN",
                      help="refresh only this school (state school number): its workbook in the "
                      "published latest folder is replaced; needs a published refresh")
+    ref.add_argument("--accept-smaller", action="store_true",
+                     help="accept, for this refresh, a core table (Roster, Enrollment, …) that "
+                     "is empty or has fewer than half the rows of the current snapshot's, when "
+                     "you know the drop is real")
     ref.add_argument("--timings", action="store_true", help="print the time of each step")
     ref.add_argument("--verbose", action="store_true", help="show Dagster's event log")
     ref.set_defaults(func=cmd_refresh)

@@ -12,9 +12,11 @@ from pathlib import Path
 
 import dagster as dg
 
+from lead_pipeline.defs.operations.jobs import run_config
 from lead_pipeline.defs.resources import resources
 from lead_pipeline.lib import publish
 from lead_pipeline.lib.snapshot import store
+from lead_pipeline.lib.snapshot.findings import clean
 
 
 @dataclass
@@ -36,7 +38,12 @@ class RefreshOutcome:
     load_id: int | None = None
     snapshot_date: str | None = None
     problems: list[str] = field(default_factory=list)
-    """One line per blocking finding (or the error that stopped the run)."""
+    """One line per blocking finding (or the cause of the error that stopped the run)."""
+    stopped_at: str | None = None
+    """"integrity" when the snapshot failed a blocking check, else the step that failed."""
+    unchanged: bool = True
+    """Whether the current snapshot and `latest` are the ones from before the run (always
+    true when the run did not publish: checked, not assumed)."""
     warnings: list[str] = field(default_factory=list)
     checks: list[CheckOutcome] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -80,10 +87,28 @@ def all_assets() -> list[dg.AssetsDefinition]:
             and a.partitions_def is None]  # the one-school asset: run_school_refresh
 
 
+def _state(con: object, output_dir: Path) -> tuple[int | None, str | None]:
+    """The current snapshot's load and the folder `latest` points at: what a refresh that
+    does not publish must leave as it found."""
+    snap = store.current(con)  # type: ignore[arg-type]
+    where = publish.latest(output_dir)
+    return (snap.load_id if snap else None), (str(where) if where else None)
+
+
+def cause(error: object) -> str:
+    """The first line of the innermost error of a failed step — the user's exception, not
+    Dagster's "Error occurred while executing op" wrapper — without control characters."""
+    while getattr(error, "cause", None) is not None:
+        error = error.cause  # type: ignore[attr-defined]
+    text = str(getattr(error, "message", "") or "step failed").strip()
+    line = text.splitlines()[0] if text else "step failed"
+    return clean(line[:300] + ("…" if len(line) > 300 else ""))
+
+
 @_holding_database_lock
 def run_refresh(snapshot: Path, *, output: Path | None = None, database: Path | None = None,
-                sections: list[int] | None = None, log_level: str = "CRITICAL"
-                ) -> RefreshOutcome:
+                sections: list[int] | None = None, accept_smaller: bool = False,
+                log_level: str = "CRITICAL") -> RefreshOutcome:
     """Materialise every asset on `snapshot`. Dagster's console log is quiet by default: the
     outcome carries what the caller prints."""
     snapshot = snapshot.resolve()
@@ -93,17 +118,15 @@ def run_refresh(snapshot: Path, *, output: Path | None = None, database: Path | 
     output_dir = Path(res["settings"].output_dir)  # type: ignore[attr-defined]
     outcome = RefreshOutcome(success=False, database=db_path, snapshot=snapshot,
                              output=output_dir)
+    with res["duckdb"].get_connection() as con:  # type: ignore[attr-defined]
+        before = _state(con, output_dir)
     with _instance() as instance:
+        config = run_config(str(snapshot), sections=sections, accept_smaller=accept_smaller)
         result = dg.materialize(
             all_assets(),
             resources=res,
-            run_config={
-                "ops": {
-                    "snapshot__candidate": {"config": {"folder": str(snapshot)}},
-                    "lead__detail": {"config": {"section_ids": list(sections or [])}},
-                },
-                "loggers": {"console": {"config": {"log_level": log_level}}},
-            },
+            run_config={**config,
+                        "loggers": {"console": {"config": {"log_level": log_level}}}},
             instance=instance,
             raise_on_error=False,
         )
@@ -134,17 +157,24 @@ def run_refresh(snapshot: Path, *, output: Path | None = None, database: Path | 
         if outcome.load_id is not None:
             for finding in store.findings(con, outcome.load_id):
                 (outcome.problems if finding.blocking else outcome.warnings).append(finding.line())
+            outcome.notes = store.notes(con, outcome.load_id)
             current = store.current(con)
             if current and current.load_id == outcome.load_id:
                 outcome.snapshot_date = str(current.snapshot_date)
                 outcome.tables = store.row_counts(con)
+        outcome.unchanged = _state(con, output_dir) == before
     if outcome.success:
         outcome.published = publish.latest(output_dir)
-    if not outcome.success and not outcome.problems:
+    elif outcome.problems:
+        outcome.stopped_at = "integrity"
+    else:
         for failure in failures:
             data = failure.step_failure_data
-            err = data.error.message.strip() if data and data.error else "step failed"
-            outcome.problems.append(f"{failure.step_key}: {err.splitlines()[0]}")
+            user = data.user_failure_data if data else None
+            why = (clean(user.description) if user is not None and user.description
+                   else cause(data.error) if data and data.error else "step failed")
+            outcome.stopped_at = outcome.stopped_at or failure.step_key
+            outcome.problems.append(f"{failure.step_key}: {why}")
     return outcome
 
 

@@ -21,7 +21,11 @@ class PipelineSettings(dg.ConfigurableResource):
     snapshots_root: str = str(paths.default_snapshots_root())
     """Where weekend snapshot folders arrive (the schedule and sensor take the newest)."""
     keep_weeks: int = 8
-    """Published refreshes older than this many weeks are removed after a publish."""
+    """Publications older than this many weeks (by this machine's clock) are removed after a
+    publish; the one `latest` points at is always kept."""
+    keep_count: int = 16
+    """At most this many publications are kept (the newest), whatever their age: republishing
+    the same weeks over and over cannot fill the disk."""
 
 
 class LockedDuckDBResource(DuckDBResource):

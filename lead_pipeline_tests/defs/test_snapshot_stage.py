@@ -18,7 +18,7 @@ def test_good_snapshot_becomes_current_with_check_results(tmp_path: Path):
     s = tiny()
     s.add("Roster", rosterID=801, personID=1, sectionID=999, trialID=300)
     db = tmp_path / "w.duckdb"
-    outcome = run_refresh(s.write(tmp_path / "good"), database=db)
+    outcome = run_refresh(s.write(tmp_path / "good"), database=db, output=tmp_path / "out")
     assert outcome.success and outcome.problems == []
     assert outcome.snapshot_date == "2026-11-21"
     assert outcome.tables["Roster"] == 1 and outcome.tables["Person"] == 2
@@ -35,13 +35,13 @@ def test_good_snapshot_becomes_current_with_check_results(tmp_path: Path):
 
 def test_failing_snapshot_of_the_same_date_never_replaces_the_good_one(tmp_path: Path):
     db = tmp_path / "w.duckdb"
-    first = run_refresh(tiny().write(tmp_path / "good"), database=db)
+    first = run_refresh(tiny().write(tmp_path / "good"), database=db, output=tmp_path / "out")
     assert first.success
 
     bad = tiny()  # same snapshotDate, a new name and a broken date
     bad.rows["Identity"][0].update(lastName="Changed", birthDate="2021-02-30")
     bad.add("Roster", rosterID=800, personID=1, sectionID=600, trialID=300)
-    outcome = run_refresh(bad.write(tmp_path / "bad"), database=db)
+    outcome = run_refresh(bad.write(tmp_path / "bad"), database=db, output=tmp_path / "out")
     assert not outcome.success
     assert outcome.problems == [
         "Identity.birthDate: 1 value(s) are not a date YYYY-MM-DD; rows: identityID=11 (row 1)",
@@ -61,11 +61,11 @@ def test_failing_snapshot_of_the_same_date_never_replaces_the_good_one(tmp_path:
 
 def test_a_new_good_snapshot_replaces_the_old_and_drops_its_load(tmp_path: Path):
     db = tmp_path / "w.duckdb"
-    first = run_refresh(tiny().write(tmp_path / "a"), database=db)
+    first = run_refresh(tiny().write(tmp_path / "a"), database=db, output=tmp_path / "out")
     s = tiny()
     s.manifest["snapshotDate"] = "2026-11-28"
     s.rows["Identity"][0]["lastName"] = "Renamed"
-    second = run_refresh(s.write(tmp_path / "b"), database=db)
+    second = run_refresh(s.write(tmp_path / "b"), database=db, output=tmp_path / "out")
     assert first.success and second.success
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute(
@@ -80,7 +80,7 @@ def test_skipped_family_tables_are_empty_and_recorded(tmp_path: Path):
     s = tiny()
     s.omit |= {t.name for t in TABLES if t.family.value == "kias"}
     db = tmp_path / "w.duckdb"
-    outcome = run_refresh(s.write(tmp_path / "lead_only"), database=db)
+    outcome = run_refresh(s.write(tmp_path / "lead_only"), database=db, output=tmp_path / "out")
     assert outcome.success
     assert outcome.tables["BehaviorIncident"] == 0 and outcome.tables["Roster"] == 1
     with duckdb.connect(str(db), read_only=True) as con:
@@ -95,17 +95,20 @@ def test_asset_keys_and_checks_are_pinned():
     keys = sorted(k.to_user_string() for a in all_assets() for k in a.keys)
     lead = ["lead/stg_sections", "lead/stg_section_students", "lead/classes", "lead/staff",
             "lead/caseload", "lead/schoolwide", "lead/detail", "lead/workbooks",
-            "lead/findings", "lead/findings_history", "publish/latest"]
+            "lead/findings", "publish/latest"]
     kias = ["kias/candidates", "kias/extract", "kias/validation", "kias/files"]
     assert keys == sorted(["snapshot/candidate", *(f"snapshot/{t.name}" for t in TABLES), *lead,
                            *kias])
     checks = {(k.asset_key.to_user_string(), k.name) for a in all_assets()
               for k in a.check_keys}
-    assert {name for asset, name in checks if asset == "snapshot/candidate"} == {
-        "manifest_valid", "tables_and_columns_present", "files_are_utf8", "values_parse",
-        "keys_unique"}
+    blocking = {"manifest_valid", "tables_and_columns_present", "files_are_utf8",
+                "values_parse", "values_usable", "keys_unique", "report_year_has_calendars",
+                "core_tables_complete"}
+    assert {name for asset, name in checks if asset == "snapshot/candidate"} == blocking
     assert ("snapshot/Roster", "ids_resolve") in checks
+    assert ("snapshot/Roster", "ids_present") in checks
     assert ("snapshot/Roster", "end_not_before_start") in checks
+    assert ("snapshot/Trial", "one_active_trial") in checks
     assert ("snapshot/BehaviorResolution", "end_not_before_start") not in checks
     quality = {
         "lead/classes": {
@@ -130,7 +133,8 @@ def test_asset_keys_and_checks_are_pinned():
         assert {name for a, name in checks if a == asset} == names
     kias_checks = {"v1_idea_firearm_discipline_method", "v2_non_idea_firearm_discipline_method"}
     assert {name for a, name in checks if a == "kias/validation"} == kias_checks
-    assert len(checks) == 5 + sum(bool(t.references) + bool(t.interval) for t in TABLES) + sum(
+    warnings = len(TABLES) + 1 + sum(bool(t.references) + bool(t.interval) for t in TABLES)
+    assert len(checks) == len(blocking) + warnings + sum(
         len(names) for names in quality.values()) + len(kias_checks)
 
 

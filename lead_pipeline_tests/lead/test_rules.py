@@ -469,7 +469,7 @@ def test_report_columns_are_exactly_lead_md(run):
     row = result.row()
     assert (row["Date Time Generated"], row["End Year"], row["District Number"],
             row["District Name"], row["School Number"], row["State Course Code"]) == (
-        GENERATED, "2027", "165", "Example County", "005", "010101")
+        GENERATED, 2027, "165", "Example County", "005", "010101")
 
 
 def test_classes_sorted_by_school_calendar_structure_course_section(run):

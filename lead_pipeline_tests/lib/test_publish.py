@@ -7,11 +7,13 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
+import stat
 import subprocess
 import sys
 import textwrap
 import time
-from datetime import date
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -19,7 +21,17 @@ import polars as pl
 import pytest
 
 from lead_pipeline.lib.excel import SheetSpec, write_workbook
-from lead_pipeline.lib.publish import Publication, latest, prune, recover, replace_file
+from lead_pipeline.lib.names import UnsafeName
+from lead_pipeline.lib.publish import (
+    OutsideOutputRoot,
+    Publication,
+    inside,
+    latest,
+    prune,
+    recover,
+    replace_file,
+    run_staging,
+)
 
 PROJECT = Path(__file__).resolve().parents[2]
 JAN_03 = date(2026, 1, 3)
@@ -140,7 +152,7 @@ def test_a_killed_refresh_leaves_latest_and_its_files_unchanged(tmp_path: Path) 
     script = textwrap.dedent(
         f"""
         import time
-        from datetime import date
+        from datetime import date, datetime, timedelta
         from pathlib import Path
         from lead_pipeline.lib.publish import Publication
 
@@ -251,34 +263,442 @@ def test_replace_file_refuses_paths_outside_the_folder(tmp_path: Path) -> None:
         replace_file(tmp_path / "missing", "a.xlsx", lambda p: p.write_text("x"))
 
 
-def test_prune_removes_old_folders_but_never_latest(tmp_path: Path) -> None:
-    days = [date(2025, 11, 1), date(2025, 11, 8), date(2025, 12, 6), JAN_03]
-    for day in days:
-        publish(tmp_path, day, day.isoformat())
-    # Republish the oldest last: it is now `latest`, however old its date.
-    publish(tmp_path, days[0], "again")
-    # Five weeks before 2026-01-10 is 2025-12-06: a folder of exactly that date is kept.
-    removed = prune(tmp_path, keep_weeks=5, today=date(2026, 1, 10))
-    assert removed == [tmp_path / "2026" / "2025-11-08"]
-    assert latest(tmp_path) == tmp_path / "2026" / "2025-11-01"
-    remaining = sorted(p.name for p in (tmp_path / "2026").iterdir())
-    assert remaining == ["2025-11-01", "2025-12-06", "2026-01-03"]
 
-    publish(tmp_path, JAN_10, "newest")
-    removed = prune(tmp_path, keep_weeks=0, today=JAN_10)
-    assert [p.name for p in removed] == ["2025-11-01", "2025-12-06", "2026-01-03"]
-    assert sorted(p.name for p in (tmp_path / "2026").iterdir()) == ["2026-01-10"]
-    assert latest(tmp_path) == tmp_path / "2026" / "2026-01-10"
+
+# --- every write stays inside the output root ------------------------------------------------
+
+
+def test_inside_returns_the_resolved_path_of_paths_below_the_root(tmp_path: Path) -> None:
+    root = tmp_path / "output"
+    (root / "2026").mkdir(parents=True)
+    assert inside(root, root / "2026" / "2026-01-03" / "x.xlsx") == (
+        root.resolve() / "2026" / "2026-01-03" / "x.xlsx")
+    (root / "2026" / "here").symlink_to(root / "2026")  # a symlink that stays inside is fine
+    assert inside(root, root / "2026" / "here" / "a") == root.resolve() / "2026" / "a"
+
+
+def test_inside_refuses_dotdot_elsewhere_and_an_escaping_symlink(tmp_path: Path) -> None:
+    root = tmp_path / "output"
+    root.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (root / "out").symlink_to(elsewhere)
+    for bad in (root / ".." / "x", root / "2026" / ".." / ".." / "x", Path("/etc/passwd"),
+                elsewhere / "x", root / "out" / "x", root / "out", root, root / "."):
+        with pytest.raises(OutsideOutputRoot) as caught:
+            inside(root, bad)
+        assert isinstance(caught.value, ValueError)
+        assert str(root.resolve()) in str(caught.value)
+
+
+def test_the_refusal_quotes_no_control_characters_and_only_a_short_excerpt(
+        tmp_path: Path) -> None:
+    bad = tmp_path / ".." / ("\x1b[2J\n\u202efake log line " + "a" * 300)
+    with pytest.raises(OutsideOutputRoot) as caught:
+        inside(tmp_path, bad)
+    message = str(caught.value)
+    assert all(ch.isprintable() for ch in message)
+    assert "a" * 60 not in message and "fake log" not in message
+
+
+def test_a_staging_folder_that_is_a_symlink_out_of_the_root_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "output"
+    root.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    staging = run_staging(root, "abc-123")
+    staging.symlink_to(elsewhere)
+    with pytest.raises(OutsideOutputRoot):
+        Publication(root, 2026, JAN_03, staging=staging)
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_a_year_folder_that_is_a_symlink_out_of_the_root_stops_the_commit(
+        tmp_path: Path) -> None:
+    root = tmp_path / "output"
+    root.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (root / "2026").symlink_to(elsewhere)
+    with pytest.raises(OutsideOutputRoot):
+        Publication(root, 2026, JAN_03)
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_replace_file_refuses_a_subfolder_that_is_a_symlink_out(tmp_path: Path) -> None:
+    folder = publish(tmp_path / "output", JAN_03, "first")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (folder / "other").symlink_to(elsewhere)
+    with pytest.raises(OutsideOutputRoot):
+        replace_file(folder, "other/LEAD_005.xlsx", lambda p: p.write_text("x"))
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_run_staging_refuses_a_run_id_that_is_not_a_plain_name(tmp_path: Path) -> None:
+    assert run_staging(tmp_path, "0b1c-42_x") == tmp_path / ".staging-run-0b1c-42_x"
+    for bad in ("../x", "a/b", "", ".hidden", "a\x00b", None):
+        with pytest.raises(UnsafeName):
+            run_staging(tmp_path, bad)  # type: ignore[arg-type]
+
+
+def test_prune_does_not_follow_a_year_folder_symlinked_out_of_the_root(tmp_path: Path) -> None:
+    root = tmp_path / "output"
+    publish(root, JAN_03, "first")
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "2025-01-04").mkdir(parents=True)
+    aged(elsewhere / "2025-01-04", weeks=100)
+    (root / "2025").symlink_to(elsewhere)
+    assert prune(root, keep_weeks=1, keep_count=1) == []
+    assert (elsewhere / "2025-01-04").is_dir()
+
+
+# --- two-phase commit: `then` ------------------------------------------------------------------
+
+
+def state(root: Path) -> tuple[dict[str, str], str | None]:
+    link = root / "latest"
+    return tree(root), (os.readlink(link) if link.is_symlink() else None)
+
+
+def failing_then() -> None:
+    raise RuntimeError("database said no")
+
+
+def test_then_raising_leaves_latest_and_every_file_as_before(tmp_path: Path) -> None:
+    publish(tmp_path, JAN_03, "first")
+    before = state(tmp_path)
+    with pytest.raises(RuntimeError, match="database said no"), \
+            Publication(tmp_path, 2026, JAN_10) as pub:
+        fill(pub.staging, "second")
+        pub.commit(then=failing_then)
+    assert state(tmp_path) == before
+    assert latest(tmp_path) == tmp_path / "2026" / "2026-01-03"
+    assert hidden(tmp_path) == [] and hidden(tmp_path / "2026") == []
+
+
+def test_then_raising_on_a_republish_puts_the_replaced_folder_back(tmp_path: Path) -> None:
+    folder = publish(tmp_path, JAN_03, "first")
+    before = state(tmp_path)
+    seen: list[str] = []
+
+    def then() -> None:
+        # the new folder is published; the old one is kept aside until `then` returns
+        seen.append((folder / "kias" / "KIAS_005.csv").read_text())
+        aside = [p for p in (tmp_path / "2026").iterdir() if ".replaced-" in p.name]
+        seen.append((aside[0] / "kias" / "KIAS_005.csv").read_text())
+        raise RuntimeError("database said no")
+
+    pub = Publication(tmp_path, 2026, JAN_03)
+    fill(pub.staging, "second")
+    with pytest.raises(RuntimeError):
+        pub.commit(then=then)
+    assert seen == ["second:kias/KIAS_005.csv", "first:kias/KIAS_005.csv"]
+    assert state(tmp_path) == before
+    assert not pub.staging.exists()
+    with pytest.raises(RuntimeError):
+        pub.commit()  # an undone publication stays undone
+
+
+def test_then_raising_on_the_first_publication_leaves_nothing(tmp_path: Path) -> None:
+    root = tmp_path / "output"
+    pub = Publication(root, 2026, JAN_03)
+    fill(pub.staging, "first")
+    with pytest.raises(RuntimeError):
+        pub.commit(then=failing_then)
+    assert not (root / "latest").is_symlink()
+    assert list(root.iterdir()) == []
+
+
+def test_then_succeeding_publishes_as_before(tmp_path: Path) -> None:
+    folder = publish(tmp_path, JAN_03, "first")
+    calls: list[Path | None] = []
+    with Publication(tmp_path, 2026, JAN_03) as pub:
+        fill(pub.staging, "second")
+        assert pub.commit(then=lambda: calls.append(latest(tmp_path))) == folder
+    assert calls == [folder]  # called once, after `latest` moved
+    assert (folder / "kias" / "KIAS_005.csv").read_text() == "second:kias/KIAS_005.csv"
+    assert hidden(tmp_path) == [] and hidden(tmp_path / "2026") == []
+
+
+def test_replace_file_then_raising_restores_the_old_file(tmp_path: Path) -> None:
+    folder = publish(tmp_path, JAN_03, "first")
+    publish(tmp_path, JAN_10, "second")  # `latest` is another folder: untouched as well
+    before = state(tmp_path)
+    target = folder / "schools" / "LEAD_005.xlsx"
+    inode = target.stat().st_ino
+    seen: list[str] = []
+
+    def then() -> None:
+        seen.append(target.read_text())
+        raise RuntimeError("database said no")
+
+    with pytest.raises(RuntimeError, match="database said no"):
+        replace_file(folder, "schools/LEAD_005.xlsx", lambda p: p.write_text("new"), then)
+    assert seen == ["new"]
+    assert state(tmp_path) == before
+    assert target.stat().st_ino == inode  # the very same file, not a copy
+
+
+def test_replace_file_then_raising_removes_a_file_that_was_not_there(tmp_path: Path) -> None:
+    folder = publish(tmp_path, JAN_03, "first")
+    before = state(tmp_path)
+    with pytest.raises(RuntimeError):
+        replace_file(folder, "extra/LEAD_0123.xlsx", lambda p: p.write_text("new"),
+                     failing_then)
+    assert state(tmp_path) == before
+
+
+def test_replace_file_then_succeeding_replaces_and_keeps_nothing_aside(tmp_path: Path) -> None:
+    folder = publish(tmp_path, JAN_03, "first")
+    calls: list[str] = []
+    target = replace_file(folder, "schools/LEAD_005.xlsx", lambda p: p.write_text("new"),
+                          lambda: calls.append("then"))
+    assert calls == ["then"] and target.read_text() == "new"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["LEAD_005.xlsx"]
+
+
+def test_replace_file_keeps_the_publication_time(tmp_path: Path) -> None:
+    folder = publish(tmp_path, JAN_03, "first")
+    aged(folder, weeks=3)
+    published_at = folder.stat().st_mtime_ns
+    replace_file(folder, "LEAD_top.xlsx", lambda p: p.write_text("new"))  # a new entry
+    assert folder.stat().st_mtime_ns == published_at
+
+
+# --- pruning by publication time and count -----------------------------------------------------
+
+NOW = datetime(2026, 3, 1, 12, 0)
+
+
+def aged(folder: Path, *, weeks: float = 0, hours: float = 0) -> None:
+    """Set a publication's publication time (its folder's mtime) to that long before NOW."""
+    when = (NOW - timedelta(weeks=weeks, hours=hours)).timestamp()
+    os.utime(folder, (when, when))
+
+
+def names(root: Path) -> list[str]:
+    return sorted(f"{y.name}/{f.name}" for y in root.iterdir()
+                  if y.name.isdigit() for f in y.iterdir())
+
+
+def test_commit_stamps_the_publication_time(tmp_path: Path) -> None:
+    pub = Publication(tmp_path, 2026, JAN_03)
+    fill(pub.staging, "x")
+    old = time.time() - 30 * 86_400
+    os.utime(pub.staging, (old, old))  # staging written long ago (a long run)
+    started = time.time()
+    folder = pub.commit()
+    assert folder.stat().st_mtime >= started - 1
+
+
+def test_a_far_future_snapshot_date_does_not_make_older_publications_go(tmp_path: Path) -> None:
+    for day, weeks in ((date(2026, 2, 14), 2), (date(2026, 2, 21), 1)):
+        aged(publish(tmp_path, day, "x"), weeks=weeks)
+    aged(publish(tmp_path, date(1, 1, 1), "past"), hours=2)
+    aged(publish(tmp_path, date(9999, 12, 31), "future", end_year=9999), hours=1)  # latest
+    assert prune(tmp_path, keep_weeks=8, keep_count=10, now=NOW) == []
+    assert names(tmp_path) == ["2026/0001-01-01", "2026/2026-02-14", "2026/2026-02-21",
+                               "9999/9999-12-31"]
+    # and they are pruned like any other, by when they were published
+    aged(tmp_path / "2026" / "0001-01-01", weeks=9)
+    assert prune(tmp_path, keep_weeks=8, keep_count=10, now=NOW) == [
+        tmp_path / "2026" / "0001-01-01"]
+
+
+def test_a_publication_older_than_keep_weeks_is_removed(tmp_path: Path) -> None:
+    aged(publish(tmp_path, date(2025, 11, 1), "old"), weeks=9)
+    aged(publish(tmp_path, date(2025, 11, 8), "kept"), weeks=7)
+    aged(publish(tmp_path, date(2026, 2, 28), "latest"), hours=1)
+    removed = prune(tmp_path, keep_weeks=8, keep_count=10, now=NOW)
+    assert removed == [tmp_path / "2026" / "2025-11-01"]
+    assert names(tmp_path) == ["2026/2025-11-08", "2026/2026-02-28"]
+    assert hidden(tmp_path / "2026") == []
+
+
+def test_keep_count_keeps_the_newest_by_publication_time(tmp_path: Path) -> None:
+    # published in an order that is not the order of their snapshot dates
+    for day, hours in ((date(2026, 2, 7), 3), (date(2026, 1, 31), 4),
+                       (date(2026, 2, 14), 1), (date(2026, 2, 21), 2)):
+        aged(publish(tmp_path, day, "x"), hours=hours)
+    removed = prune(tmp_path, keep_weeks=8, keep_count=2, now=NOW)
+    assert removed == [tmp_path / "2026" / "2026-01-31", tmp_path / "2026" / "2026-02-07"]
+    assert names(tmp_path) == ["2026/2026-02-14", "2026/2026-02-21"]
+
+
+def test_latest_is_never_pruned_even_when_old_and_beyond_the_count(tmp_path: Path) -> None:
+    current = publish(tmp_path, JAN_03, "latest")
+    os.rename(tmp_path / "latest", tmp_path / "kept-link")
+    for day, hours in ((date(2026, 2, 14), 1), (date(2026, 2, 21), 2)):
+        aged(publish(tmp_path, day, "x"), hours=hours)
+    os.replace(tmp_path / "kept-link", tmp_path / "latest")
+    aged(current, weeks=20)
+    removed = prune(tmp_path, keep_weeks=8, keep_count=1, now=NOW)
+    assert removed == [tmp_path / "2026" / "2026-02-21"]
+    assert names(tmp_path) == ["2026/2026-01-03", "2026/2026-02-14"]
+    assert latest(tmp_path) == current
+    assert prune(tmp_path, keep_weeks=0, keep_count=1, now=NOW) == [
+        tmp_path / "2026" / "2026-02-14"]
+    assert names(tmp_path) == ["2026/2026-01-03"]
 
 
 def test_prune_removes_emptied_year_folders_and_ignores_strangers(tmp_path: Path) -> None:
-    publish(tmp_path, date(2024, 9, 7), "old", end_year=2025)
-    publish(tmp_path, JAN_03, "new")
+    aged(publish(tmp_path, date(2024, 9, 7), "old", end_year=2025), weeks=60)
+    aged(publish(tmp_path, JAN_03, "new"), weeks=1)
     (tmp_path / "2026" / "notes").mkdir()
+    (tmp_path / "2026" / "2026-13-99").mkdir()  # not a date: not a publication
     (tmp_path / "README.txt").write_text("kept")
-    removed = prune(tmp_path, keep_weeks=2, today=JAN_10)
+    removed = prune(tmp_path, keep_weeks=2, keep_count=5, now=NOW)
     assert removed == [tmp_path / "2025" / "2024-09-07"]
     assert not (tmp_path / "2025").exists()
     assert (tmp_path / "2026" / "notes").is_dir() and (tmp_path / "README.txt").exists()
+    assert (tmp_path / "2026" / "2026-13-99").is_dir()
+
+
+def test_a_year_that_is_not_four_digits_is_refused(tmp_path: Path) -> None:
+    for year in (1, 10_000):
+        with pytest.raises(ValueError):
+            Publication(tmp_path, year, JAN_03)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_prune_refuses_a_negative_age_or_a_count_below_one(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
-        prune(tmp_path, keep_weeks=-1, today=JAN_10)
+        prune(tmp_path, keep_weeks=-1, keep_count=1)
+    with pytest.raises(ValueError):
+        prune(tmp_path, keep_weeks=8, keep_count=0)
+
+
+def test_prune_by_the_machine_clock_by_default(tmp_path: Path) -> None:
+    publish(tmp_path, JAN_03, "old")
+    folder = publish(tmp_path, JAN_10, "new")
+    old = time.time() - 10 * 7 * 86_400
+    os.utime(tmp_path / "2026" / "2026-01-03", (old, old))
+    assert prune(tmp_path, keep_weeks=8, keep_count=5) == [tmp_path / "2026" / "2026-01-03"]
+    assert names(tmp_path) == ["2026/2026-01-10"] and latest(tmp_path) == folder
+
+
+# --- leftovers of a killed refresh -------------------------------------------------------------
+
+
+def leftovers(root: Path) -> dict[str, Path]:
+    """One of every kind of leftover a killed refresh can leave, all just made (young)."""
+    folder = publish(root, JAN_03, "first")
+    made = {
+        "staging": root / ".staging-2026-2026-01-10-deadbeef",
+        "run staging": root / ".staging-run-0b1c",
+        "school staging": root / ".staging-school-x1y2z3",
+        "pruned": root / "2026" / ".pruned-2025-11-01-deadbeef",
+        "aside, replaced": root / "2026" / ".2026-01-03.replaced-deadbeef",
+    }
+    for path in made.values():
+        path.mkdir()
+        (path / "file.csv").write_text("left over")
+    made["link"] = root / ".latest-deadbeef"
+    made["link"].symlink_to("2026/2026-01-03")
+    for name in (".LEAD_005.tmp-deadbeef.xlsx", ".LEAD_005.tmp-0badf00d-old.xlsx"):
+        made[name] = folder / "schools" / name
+        made[name].write_text("half a workbook")
+    return made
+
+
+def test_recover_unused_removes_every_leftover_now(tmp_path: Path) -> None:
+    made = leftovers(tmp_path)
+    keep = made.pop("run staging")
+    recover(tmp_path)  # young and maybe in use: all kept
+    assert all(p.exists() or p.is_symlink() for p in made.values())
+    recover(tmp_path, unused=True, keep=keep)
+    assert [k for k, p in made.items() if p.exists() or p.is_symlink()] == []
+    assert keep.is_dir() and (keep / "file.csv").exists()
+    folder = tmp_path / "2026" / "2026-01-03"
+    assert sorted(p.name for p in (folder / "schools").iterdir()) == ["LEAD_005.xlsx"]
+    assert (folder / "schools" / "LEAD_005.xlsx").read_text().startswith("first")
+    assert latest(tmp_path) == folder
+    assert hidden(tmp_path) == [keep.name] and hidden(tmp_path / "2026") == []
+
+
+def test_recover_unused_still_puts_back_a_folder_whose_replacement_never_came(
+        tmp_path: Path) -> None:
+    folder = publish(tmp_path, JAN_03, "first")
+    before = tree(tmp_path)
+    os.rename(folder, folder.parent / ".2026-01-03.replaced-deadbeef")
+    recover(tmp_path, unused=True)
+    assert tree(tmp_path) == before
+
+
+def test_recover_unused_keeps_files_that_are_not_temporary(tmp_path: Path) -> None:
+    folder = publish(tmp_path, JAN_03, "first")
+    (folder / "schools" / ".notes").write_text("kept")
+    (folder / "schools" / "LEAD_005.tmp-deadbeef.xlsx").write_text("kept: not hidden")
+    (tmp_path / ".latest-folder").mkdir()  # not a symlink: not ours
+    before = tree(tmp_path)
+    recover(tmp_path, unused=True)
+    assert tree(tmp_path) == before
+
+
+def test_a_publication_for_a_caller_holding_the_lock_clears_leftovers_but_its_own(
+        tmp_path: Path) -> None:
+    made = leftovers(tmp_path)
+    staging = made.pop("run staging")
+    with Publication(tmp_path, 2026, JAN_10, staging=staging, unused=True) as pub:
+        assert [k for k, p in made.items() if p.exists() or p.is_symlink()] == []
+        assert (pub.staging / "file.csv").exists()
+    assert (tmp_path / "2026" / "2026-01-10" / "file.csv").read_text() == "left over"
+
+
+def test_a_day_old_staging_folder_is_removed_without_the_lock_but_not_a_kept_one(
+        tmp_path: Path) -> None:
+    old = time.time() - 2 * 86_400
+    stray, mine = tmp_path / ".staging-a", tmp_path / ".staging-run-b"
+    for path in (stray, mine):
+        path.mkdir()
+        os.utime(path, (old, old))
+    recover(tmp_path, keep=mine)
+    assert not stray.exists() and mine.is_dir()
+
+
+# --- private files -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def lax_umask() -> Iterator[None]:
+    """A umask that takes nothing away: what this module asks for is what it gets."""
+    previous = os.umask(0)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.lstat().st_mode)
+
+
+@pytest.mark.usefixtures("lax_umask")
+def test_nothing_published_is_open_to_every_user(tmp_path: Path) -> None:
+    root = tmp_path / "new" / "output"
+    pub = Publication(root, 2026, JAN_03)
+    assert mode(tmp_path / "new") == mode(root) == mode(pub.staging) == 0o770
+    fill(pub.staging, "x")
+    (pub.staging / "kias" / "KIAS_005.csv").chmod(0o666)
+    (pub.staging / "kias").chmod(0o2777)
+    folder = pub.commit()
+    assert mode(folder) == mode(folder.parent) == 0o770
+    assert mode(folder / "kias") == 0o2770  # setgid kept: only "other" bits go
+    assert mode(folder / "kias" / "KIAS_005.csv") == 0o660
+
+    def write(path: Path) -> None:
+        path.write_text("new")
+        path.chmod(0o644)
+
+    target = replace_file(folder, "new/LEAD_005.xlsx", write)
+    assert mode(target.parent) == 0o770 and mode(target) == 0o640
+
+
+def test_the_umask_may_take_more_away(tmp_path: Path) -> None:
+    previous = os.umask(0o077)
+    try:
+        pub = Publication(tmp_path / "output", 2026, JAN_03)
+    finally:
+        os.umask(previous)
+    assert mode(pub.staging) == 0o700

@@ -97,13 +97,13 @@ def test_extra_columns_and_extra_tables_are_ignored(con, tmp_path):
 
 def test_header_only_table_is_a_valid_empty_table(con, tmp_path):
     s = tiny()
-    s.rows["Roster"] = []
+    s.rows["TeamMember"] = []  # not a core table: a district may well have none
     folder = s.write(tmp_path / "s")
-    assert (folder / "Roster.csv").read_text() == (
-        "rosterID,personID,sectionID,trialID,startDate,endDate\n")
+    assert (folder / "TeamMember.csv").read_text() == (
+        "teamMemberID,personID,staffPersonID,role,startDate,endDate\n")
     result = load(con, folder)
     assert result.findings == []
-    assert result.row_counts["Roster"] == 0
+    assert result.row_counts["TeamMember"] == 0
 
 
 def test_text_starting_with_equals_stays_text(con, tmp_path):
@@ -266,11 +266,18 @@ def test_duplicate_key(con, tmp_path):
     assert found["GradeLevel"].first == ("calendarID=100, name=KG (rows 1, 3)",)
 
 
-def test_blank_key(con, tmp_path):
+def test_blank_key_is_left_out_with_a_warning(con, tmp_path):
+    """snapshot.md "Also warns": rows whose key is blank are left out (count, row numbers)."""
     s = tiny()
     s.add("Roster", rosterID=None, personID=1, sectionID=600, trialID=300)
-    f = only(load(con, s.write(tmp_path / "s")), Check.KEYS)
-    assert (f.table, f.rows, f.first) == ("Roster", 1, ("row 2",))
+    result = load(con, s.write(tmp_path / "s"))
+    assert result.findings == []
+    (f,) = drop_invalid_rows(con, SCHEMA, result.present)
+    assert (f.check, f.blocking, f.table, f.column, f.rows, f.first) == (
+        Check.BLANK, False, "Roster", "rosterID", 1, ("rosterID=(blank) (row 2)",))
+    assert f.line() == ("Roster.rosterID: 1 row(s) have a blank rosterID (their key); left out "
+                        "of the reports; rows: rosterID=(blank) (row 2)")
+    assert rows(con, "Roster", "rosterID") == [(800,)]
 
 
 def test_non_utf8_bytes(con, tmp_path):

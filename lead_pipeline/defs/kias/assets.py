@@ -84,10 +84,10 @@ def params_of(config: KiasConfig, end_year: int) -> population.Params:
 def _current(duckdb: DuckDBResource, names: list[str]
              ) -> tuple[store.CurrentSnapshot, dict[str, pl.DataFrame]]:
     with duckdb.get_connection() as con:
-        current = store.current(con)
-        if current is None:
+        snap = store.for_reports(con)  # this run's load until publish/latest makes it current
+        if snap is None:
             raise dg.Failure("no snapshot has passed integrity yet: refresh the snapshot stage")
-        return current, store.frames(con, names)
+        return snap, store.frames(con, names, schema=snap.schema)
 
 
 def _skipped(current: store.CurrentSnapshot) -> dict[str, dg.MetadataValue]:

@@ -1,4 +1,8 @@
-"""What every LEAD asset reads: the current snapshot's frames and the report's header facts."""
+"""What every LEAD asset reads: the refresh's snapshot frames and the report's header facts.
+
+The refresh's snapshot is the load awaiting publication (this run's), else the current one
+(store.for_reports): a run builds its reports from the snapshot it loaded, which becomes
+current only when publish/latest commits."""
 
 from datetime import datetime
 
@@ -17,13 +21,13 @@ SNAPSHOT_DEPS = [table_key(name) for name in LEAD_TABLES]
 def snapshot_frames(duckdb: DuckDBResource, names: list[str] | None = None
                     ) -> tuple[Tables, Report]:
     with duckdb.get_connection() as con:
-        current = store.current(con)
-        if current is None:
+        snap = store.for_reports(con)
+        if snap is None:
             raise dg.Failure("no snapshot has passed integrity yet: refresh the snapshot stage")
-        tables = store.frames(con, names or LEAD_TABLES)
-        if "District" not in tables:
-            tables = {**tables, **store.frames(con, ["District"])}
-    return tables, report_of(tables, current.end_year, current.snapshot_date)
+        wanted = names or LEAD_TABLES
+        tables = store.frames(con, [*wanted, *(["District"] if "District" not in wanted
+                                               else [])], schema=snap.schema)
+    return tables, report_of(tables, snap.end_year, snap.snapshot_date)
 
 
 def run_started(context: dg.AssetExecutionContext) -> datetime:

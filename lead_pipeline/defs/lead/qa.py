@@ -150,23 +150,3 @@ def findings(context: dg.AssetExecutionContext, duckdb: DuckDBResource, classes:
         "reviews": dg.MetadataValue.int(int(levels.get("Review", 0))),
     })
     return found
-
-
-# in the publish group: it runs after publish/latest, so the groups read in the order of the flow
-@dg.asset(key=["lead", "findings_history"], group_name="publish", kinds={"duckdb"},
-          ins={"found": dg.AssetIn(FINDINGS)}, deps=[PUBLISHED],
-          description="Appends this refresh's findings to lead.findings_history (and the "
-          "publication to lead.publications) once publish/latest has committed; the next "
-          "refresh's Changes sheets and check counts compare with them.")
-def findings_history(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
-                     found: pl.DataFrame) -> dg.MaterializeResult:
-    _, report = snapshot_frames(duckdb, ["District"])
-    with duckdb.get_connection() as con:
-        kept = history.record(con, found, run_id=context.run.run_id,
-                              district_number=report.district_number,
-                              end_year=report.end_year, snapshot_date=report.snapshot_date)
-    return dg.MaterializeResult(metadata={
-        "findings": dg.MetadataValue.int(kept),
-        "snapshot_date": dg.MetadataValue.text(report.snapshot_date.isoformat()),
-        "scope": dg.MetadataValue.text(history.DISTRICT),
-    })

@@ -17,5 +17,13 @@ weekly_refresh = dg.define_asset_job(
 )
 
 
-def run_config(folder: str) -> dict[str, object]:
-    return {"ops": {"snapshot__candidate": {"config": {"folder": folder}}}}
+def run_config(folder: str, *, sections: list[int] | None = None,
+               accept_smaller: bool = False) -> dict[str, object]:
+    """The weekly refresh's run config, the one definition the schedule, the sensor and the
+    command line use: the snapshot folder, Detail sections, and whether a shrunken core table
+    is accepted for this one refresh."""
+    ops: dict[str, object] = {"snapshot__candidate": {"config": {
+        "folder": folder, "accept_smaller": accept_smaller}}}
+    if sections:
+        ops["lead__detail"] = {"config": {"section_ids": list(sections)}}
+    return {"ops": ops}

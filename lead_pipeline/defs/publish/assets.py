@@ -1,42 +1,99 @@
-"""The last step of a refresh: publish the run's files whole, then move `latest`."""
+"""The last step of a refresh: publish the run's files, its snapshot and its findings as one unit.
 
+Three things change together or not at all: the published folder and `latest` (lib/publish),
+the database's current snapshot (lib/snapshot/store: promote) and the findings history that the
+next refresh's Changes sheets compare with (lib/lead/history). The database changes are made in
+one DuckDB transaction, the folder is renamed into place and `latest` swapped, and only then is
+the transaction committed; if the commit fails, the folder and `latest` are put back
+(Publication.commit's `then`). Housekeeping (pruning old publications, removing what killed
+refreshes left) comes after and can never undo a publication: its failure is a warning.
+"""
+
+import contextlib
 from pathlib import Path
 
 import dagster as dg
+import duckdb
+import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from lead_pipeline.defs.resources import PipelineSettings
-from lead_pipeline.lib.publish import Publication, prune, run_staging
+from lead_pipeline.lib import publish
+from lead_pipeline.lib.lead import history
 from lead_pipeline.lib.snapshot import store
+from lead_pipeline.lib.snapshot.schema import TABLES
 
 LATEST = dg.AssetKey(["publish", "latest"])
+FINDINGS = dg.AssetKey(["lead", "findings"])
 
 
 @dg.asset(key=LATEST, group_name="publish", kinds={"filesystem"},
+          ins={"found": dg.AssetIn(FINDINGS)},
           deps=[dg.AssetKey(["lead", "workbooks"]), dg.AssetKey(["kias", "files"])],
-          description="Moves the run's staging folder to <output>/<endYear>/<snapshotDate> and "
-          "points <output>/latest at it. A failed or cancelled run never gets here, so latest "
-          "and every published file stay as they were.")
+          description="Publishes the run as one unit: moves its staging folder to "
+          "OUTPUT/END_YEAR/SNAPSHOT_DATE, points OUTPUT/latest at it, makes its snapshot the "
+          "current one and records its findings for the next Changes sheets. A run that fails "
+          "before or during this step leaves latest, every published file and the current "
+          "snapshot as they were.")
 def latest(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
-           settings: PipelineSettings) -> dg.MaterializeResult:
-    with duckdb.get_connection() as con:
-        current = store.current(con)
-    if current is None:
-        raise dg.Failure("no current snapshot")
+           settings: PipelineSettings, found: pl.DataFrame) -> dg.MaterializeResult:
     output = Path(settings.output_dir)
-    staging = run_staging(output, context.run.run_id)
-    with Publication(output, current.end_year, current.snapshot_date, staging=staging) as pub:
-        files = sorted(str(p.relative_to(pub.staging)) for p in pub.staging.rglob("*")
-                       if p.is_file())
-    published = pub.target
-    context.log.info(f"published {len(files)} files to {published}")
-    # keep settings.keep_weeks weeks of refreshes before this snapshot (latest always kept)
-    pruned = prune(output, settings.keep_weeks, current.snapshot_date)
-    for folder in pruned:
-        context.log.info(f"removed {folder} (older than {settings.keep_weeks} weeks)")
+    staging = publish.run_staging(output, context.run.run_id)
+    with duckdb.get_connection() as con:
+        snap = store.for_reports(con)
+        if snap is None:
+            raise dg.Failure("no snapshot has passed integrity yet: refresh the snapshot stage")
+        (district,) = con.execute(
+            f'SELECT number FROM "{snap.schema}"."District"').fetchone() or (None,)
+        pub = publish.Publication(output, snap.end_year, snap.snapshot_date, staging=staging)
+        retired: list[str] = []
+        con.execute("BEGIN TRANSACTION")
+        try:
+            if snap.status == "loaded":  # this run's snapshot becomes current with its files
+                retired = store.promote(con, snap.load_id, [t.name for t in TABLES])
+            kept = history.append(con, found, run_id=context.run.run_id,
+                                  district_number=district, end_year=snap.end_year,
+                                  snapshot_date=snap.snapshot_date)
+            files = sorted(str(p.relative_to(pub.staging)) for p in pub.staging.rglob("*")
+                           if p.is_file())
+            published = pub.commit(then=lambda: con.execute("COMMIT"))
+        except BaseException:
+            pub.abort()
+            _rollback(con)
+            raise
+        store.drop_schemas(con, retired)
+    context.log.info(f"published {len(files)} files to {published} (snapshot "
+                     f"{snap.snapshot_date}, load {snap.load_id}); {kept} finding(s) recorded")
+    pruned = _housekeeping(context, output, staging, settings)
     return dg.MaterializeResult(metadata={
         "folder": dg.MetadataValue.path(str(published)),
-        "snapshot_date": dg.MetadataValue.text(current.snapshot_date.isoformat()),
+        "snapshot_date": dg.MetadataValue.text(snap.snapshot_date.isoformat()),
+        "load_id": dg.MetadataValue.int(snap.load_id),
         "files": dg.MetadataValue.md("\n".join(f"- {f}" for f in files[:200]) or "none"),
-        "pruned": dg.MetadataValue.int(len(pruned)),
+        "findings_recorded": dg.MetadataValue.int(kept),
+        "pruned": dg.MetadataValue.int(pruned),
     })
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Undo the open transaction, if one is still open (a failed COMMIT has ended it)."""
+    with contextlib.suppress(duckdb.Error):
+        con.execute("ROLLBACK")
+
+
+def _housekeeping(context: dg.AssetExecutionContext, output: Path, staging: Path,
+                  settings: PipelineSettings) -> int:
+    """Prune old publications (by age on this machine's clock, and by count) and remove what
+    killed refreshes left behind. Runs after the publication committed; a failure here is
+    logged as a warning and retried by the next refresh, never undoing the publication."""
+    try:
+        pruned = publish.prune(output, settings.keep_weeks, settings.keep_count)
+        publish.recover(output, unused=True, keep=staging)
+    except Exception as exc:  # housekeeping must not fail a published refresh
+        context.log.warning(f"housekeeping of {output} failed and will be retried by the next "
+                            f"refresh: {type(exc).__name__}")
+        return 0
+    for folder in pruned:
+        context.log.info(f"removed {folder} (older than {settings.keep_weeks} weeks or beyond "
+                         f"the newest {settings.keep_count} publications)")
+    return len(pruned)

@@ -1,9 +1,10 @@
 """The snapshot stage: the weekend folder into DuckDB, with its integrity checks.
 
 `snapshot/candidate` loads the folder beside the current snapshot and carries the blocking
-checks; only when they pass does `snapshot/<Table>` (one asset per table) drop the orphan and
-reversed rows (warning checks) and switch the `snapshot` views to the new load. Both report
-families read those views.
+checks; only when they pass does `snapshot/<Table>` (one asset per table) leave out the rows
+that cannot be used (warning checks). Both report families then read that load; it becomes the
+current snapshot (the `snapshot` views) only when `publish/latest` commits its publication
+(lib/snapshot/store.py), so a refresh that fails at any step leaves the previous pair.
 """
 
 
@@ -38,6 +39,11 @@ class SnapshotConfig(dg.Config):
     folder: str = Field(
         default="",
         description="Snapshot folder to load; empty means the settings' snapshot_dir.")
+    accept_smaller: bool = Field(
+        default=False,
+        description="Accept, for this one refresh, a core table (Roster, Enrollment, …) that "
+        "is empty or has fewer than half the rows of the current snapshot's, when you know "
+        "the drop is real. Off: such a snapshot is refused as a likely truncated export.")
 
 
 def findings_metadata(findings: list[Finding]) -> dict[str, dg.MetadataValue]:
@@ -81,8 +87,10 @@ def candidate(context: dg.AssetExecutionContext, config: SnapshotConfig,
               duckdb: DuckDBResource, settings: PipelineSettings) -> Iterator[object]:
     folder = Path(config.folder or settings.snapshot_dir).resolve()
     with duckdb.get_connection() as con:
-        load_id, schema = store.new_load_schema(con)
-        result = load_folder(con, folder, schema)
+        baseline = store.baseline(con, accept_smaller=config.accept_smaller)
+        load_id, schema = store.new_load_schema(con, context.run.run_id)
+        result = load_folder(con, folder, schema, baseline=baseline,
+                             included_classifications=load_codes().included_classifications)
         store.record_load(con, load_id, result, result.findings)
     m = result.manifest
     context.log.info(
@@ -122,16 +130,18 @@ def _table_spec(table: Table) -> dg.AssetSpec:
     )
 
 
+def _warning_checks(table: Table) -> list[Check]:
+    """The warning checks of one table: blank ids (every table has a key), orphans (when it
+    points at others), reversed dates (when it has an interval), active trials (Trial)."""
+    return [Check.BLANK, *([Check.ORPHAN] if table.references else []),
+            *([Check.REVERSED] if table.interval else []),
+            *([Check.TRIALS] if table.name == "Trial" else [])]
+
+
 def _warning_specs() -> list[dg.AssetCheckSpec]:
-    specs = []
-    for table in TABLES:
-        if table.references:
-            specs.append(dg.AssetCheckSpec(Check.ORPHAN.value, asset=table_key(table.name),
-                                           description=Check.ORPHAN.description))
-        if table.interval:
-            specs.append(dg.AssetCheckSpec(Check.REVERSED.value, asset=table_key(table.name),
-                                           description=Check.REVERSED.description))
-    return specs
+    return [dg.AssetCheckSpec(check.value, asset=table_key(table.name),
+                              description=check.description)
+            for table in TABLES for check in _warning_checks(table)]
 
 
 @dg.multi_asset(
@@ -142,21 +152,21 @@ def _warning_specs() -> list[dg.AssetCheckSpec]:
 )
 def snapshot_tables(context: dg.AssetExecutionContext,
                     duckdb: DuckDBResource) -> Iterator[object]:
-    """Drop orphan and reversed rows from the candidate, then make it the current snapshot in
-    one transaction. A table the snapshot does not hold is an empty table (`in_snapshot`
-    false): the family's assets run and publish nothing. The switch is all tables at once
-    even when the UI selected only some: a snapshot is one unit."""
+    """Leave out the candidate's rows that cannot be used (blank ids, orphans, reversed
+    dates) with a warning each; the reports of this run then read it. A table the snapshot
+    does not hold is an empty table (`in_snapshot` false): the family's assets run and
+    publish nothing. All tables at once even when the UI selected only some: a snapshot is
+    one unit."""
     with duckdb.get_connection() as con:
-        load_id = store.latest_load_id(con)
-        if load_id is None:
-            raise dg.Failure("no snapshot has been loaded: materialise snapshot/candidate first")
-        schema = store.load_schema(load_id)
-        present = store.present_tables(con, load_id)
+        load = store.pending(con)
+        if load is None:
+            raise dg.Failure("no snapshot is waiting to be published: materialise "
+                             "snapshot/candidate (the weekly_refresh job) first")
+        load_id, schema, present = load.load_id, load.schema, load.present
         dropped = drop_invalid_rows(con, schema, present)
         store.add_findings(con, load_id, dropped)
-        store.promote(con, load_id, [t.name for t in TABLES])
-        counts = store.row_counts(con)
-        schools = store.frames(con, ["School"])
+        counts = store.row_counts(con, schema)
+        schools = store.frames(con, ["School"], schema=schema)
     # the one-school refresh's partitions: the included schools' state numbers
     add_school_partitions(context.instance, included_schools(schools, load_codes())["number"]
                           .drop_nulls().to_list())
@@ -173,10 +183,8 @@ def snapshot_tables(context: dg.AssetExecutionContext,
             "rows_left_out": dg.MetadataValue.int(sum(f.rows for f in mine)),
             "load_id": dg.MetadataValue.int(int(load_id)),
         })
-        if table.references:
-            yield _check_result(Check.ORPHAN, mine, key)
-        if table.interval:
-            yield _check_result(Check.REVERSED, mine, key)
+        for check in _warning_checks(table):
+            yield _check_result(check, mine, key)
 
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from lead_pipeline.lib.excel import SheetSpec, write_workbook
+from lead_pipeline.lib.names import DISTRICT_NUMBER, checked
 
 CSV_SEPARATOR = ","
 CSV_NEWLINE = "\n"
@@ -25,8 +26,11 @@ _UNSAFE = r'[,"\r\n]'
 
 
 def file_names(district_number: str) -> dict[str, str]:
-    return {"csv": f"KIAS_{district_number}.csv", "html": f"KIAS_{district_number}.html",
-            "validation": f"KIAS_Validation_{district_number}.xlsx"}
+    """The three files' names; only from a district number that passes its pattern
+    (lib.names), so no value can steer a file elsewhere."""
+    number = checked(DISTRICT_NUMBER, district_number, "district number")
+    return {"csv": f"KIAS_{number}.csv", "html": f"KIAS_{number}.html",
+            "validation": f"KIAS_Validation_{number}.xlsx"}
 
 
 def unsafe_columns(extract: pl.DataFrame) -> dict[str, int]:
@@ -169,9 +173,10 @@ def validation_sheet(found: pl.DataFrame) -> SheetSpec:
 
 def write_files(folder: Path, district_number: str, extract: pl.DataFrame, found: pl.DataFrame,
                 *, title: str, subtitle: str, properties: dict[str, str]) -> list[Path]:
-    """Write the three KIAS files into `folder` (the run's staging `kias/`); returns them."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write the three KIAS files into `folder` (the run's staging `kias/`); returns them.
+    The names are checked before anything is created."""
     names = file_names(district_number)
+    folder.mkdir(parents=True, exist_ok=True)
     csv_path, html_path = folder / names["csv"], folder / names["html"]
     csv_path.write_bytes(csv_bytes(extract))
     html_path.write_text(html_page(extract, title=title, subtitle=subtitle), encoding="utf-8",

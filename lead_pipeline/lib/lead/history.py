@@ -69,8 +69,27 @@ def in_scope(findings: pl.DataFrame, scope: str) -> pl.DataFrame:
 def record(con: duckdb.DuckDBPyConnection, findings: pl.DataFrame, *, run_id: str,
            district_number: str, end_year: int, snapshot_date: date,
            scope: str = DISTRICT, published_at: datetime | None = None) -> int:
-    """Record one published refresh's findings (call after the publish committed). Recording
-    the same run and scope again replaces its rows. Returns the number of findings kept."""
+    """Record one published refresh's findings in a transaction of its own (`append` inside
+    the caller's). Returns the number of findings kept."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        kept = append(con, findings, run_id=run_id, district_number=district_number,
+                      end_year=end_year, snapshot_date=snapshot_date, scope=scope,
+                      published_at=published_at)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return kept
+
+
+def append(con: duckdb.DuckDBPyConnection, findings: pl.DataFrame, *, run_id: str,
+           district_number: str, end_year: int, snapshot_date: date,
+           scope: str = DISTRICT, published_at: datetime | None = None) -> int:
+    """Record one publication's findings inside the caller's transaction, the one that commits
+    together with the publication (publish/latest, the one-school refresh): what a run
+    computed but never published is never a baseline. Recording the same run and scope again
+    replaces its rows. Returns the number of findings kept."""
     ensure(con)
     rows = in_scope(findings.select(ISSUE_COLUMNS), scope).with_columns(
         pl.lit(run_id).alias("run_id"), pl.lit(scope).alias("scope"),
@@ -78,19 +97,12 @@ def record(con: duckdb.DuckDBPyConnection, findings: pl.DataFrame, *, run_id: st
         pl.lit(snapshot_date, dtype=pl.Date).alias("snapshot_date"))
     arrow = rows.select("run_id", "scope", "district_number", "snapshot_date",  # noqa: F841
                         *ISSUE_COLUMNS).to_arrow()
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute(f"DELETE FROM {HISTORY} WHERE run_id = ? AND scope = ?", [run_id, scope])
-        con.execute(f"DELETE FROM {PUBLICATIONS} WHERE run_id = ? AND scope = ?",
-                    [run_id, scope])
-        con.execute(f"INSERT INTO {HISTORY} SELECT * FROM arrow")
-        con.execute(f"INSERT INTO {PUBLICATIONS} VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [run_id, scope, district_number, end_year, snapshot_date,
-                     published_at or datetime.now(), rows.height])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    con.execute(f"DELETE FROM {HISTORY} WHERE run_id = ? AND scope = ?", [run_id, scope])
+    con.execute(f"DELETE FROM {PUBLICATIONS} WHERE run_id = ? AND scope = ?", [run_id, scope])
+    con.execute(f"INSERT INTO {HISTORY} SELECT * FROM arrow")
+    con.execute(f"INSERT INTO {PUBLICATIONS} VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [run_id, scope, district_number, end_year, snapshot_date,
+                 published_at or datetime.now(), rows.height])
     return rows.height
 
 

@@ -43,7 +43,7 @@ DETAIL_STUDENT = {
 }
 
 TEXT_COLUMNS = frozenset({
-    "End Year", "District Number", "District Name", "School Number", "School Name",
+    "District Number", "District Name", "School Number", "School Name",
     "State Classification", "Calendar Name", "Schedule Structure Name", "Course Number",
     "Course Name", "Section Number", "State Course Code", "Core Content", "Teaching Method",
     "Instructional Setting", "Section Special Type", "Primary Teacher Last Name",
@@ -102,7 +102,7 @@ def _with_zero_counts(frame: pl.DataFrame, codes: Codes) -> pl.DataFrame:
 def _common(report: Report, generated: datetime) -> list[pl.Expr]:
     return [
         pl.lit(generated).alias("Date Time Generated"),
-        pl.lit(str(report.end_year)).alias("End Year"),
+        pl.lit(report.end_year, dtype=pl.Int64).alias("End Year"),  # a number (outputs.md)
         pl.lit(report.district_number).alias("District Number"),
         pl.lit(report.district_name).alias("District Name"),
     ]

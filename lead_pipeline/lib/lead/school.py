@@ -4,11 +4,13 @@ replaced inside the folder `latest` points at, its findings recorded under the s
 
 The slice is loaded into an in-memory DuckDB (schema `school_slice`, never promoted): the
 warehouse's current snapshot and every published file other than the school's stay as they are.
-Only the findings history is written to the warehouse, after the file was replaced.
+Only the findings history is written to the warehouse, in a transaction committed together with
+the file's replacement (publish.replace_file's `then`): both happen, or neither.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -28,8 +30,9 @@ from lead_pipeline.lib.lead.rules import findings as rule_findings
 from lead_pipeline.lib.lead.staging import report_of
 from lead_pipeline.lib.lead.workbooks import LeadReports, school_file, sheet, write_school
 from lead_pipeline.lib.snapshot import store
+from lead_pipeline.lib.snapshot.findings import clean
 from lead_pipeline.lib.snapshot.integrity import drop_invalid_rows
-from lead_pipeline.lib.snapshot.reader import load_folder
+from lead_pipeline.lib.snapshot.reader import Baseline, load_folder
 from lead_pipeline.lib.snapshot.schema import TABLES, Family
 from lead_pipeline.lib.snapshot.slice import slice_folder
 
@@ -68,16 +71,18 @@ def build(folder: Path, school_number: str, generated: datetime | None = None
     with tempfile.TemporaryDirectory(prefix="lead-school-") as tmp:
         part = slice_folder(Path(folder), school_number, Path(tmp) / "slice")
         seconds["slice"] = time.perf_counter() - started
+        if part.rows.get("School", 0) != 1:
+            raise SchoolRefreshError([
+                f"school {clean(school_number)} is not in the snapshot {clean(str(folder))} "
+                f"({part.rows.get('School', 0)} School rows with that number)"])
         with duckdb.connect() as con:
-            result = load_folder(con, part.folder, SCRATCH)
+            # a slice is small by design: its core tables are not judged by their size
+            result = load_folder(con, part.folder, SCRATCH,
+                                 baseline=Baseline({}, "a one-school slice", accept_smaller=True))
             if result.blocking:
                 raise SchoolRefreshError([f.line() for f in result.blocking])
             if result.manifest is None:
-                raise SchoolRefreshError([f"{folder} has no readable manifest.json"])
-            if part.rows.get("School", 0) != 1:
-                raise SchoolRefreshError([
-                    f"school {school_number} is not in the snapshot {folder} "
-                    f"({part.rows.get('School', 0)} School rows with that number)"])
+                raise SchoolRefreshError([f"{clean(str(folder))} has no readable manifest.json"])
             drop_invalid_rows(con, SCRATCH, result.present)
             tables = store.frames(con, LEAD_TABLES, schema=SCRATCH)
     seconds["load"] = time.perf_counter() - started - seconds["slice"]
@@ -138,13 +143,20 @@ def refresh_school(folder: Path, school_number: str, output_root: Path,
                                 [sheet("Issues", found), sheet("Changes", changes)])
             os.replace(made, tmp)
 
-        target = publish.replace_file(published, school_file(school_number), write)
+        warehouse.execute("BEGIN TRANSACTION")
+        try:
+            history.append(warehouse, found, run_id=run_id,
+                           district_number=report.district_number, end_year=report.end_year,
+                           snapshot_date=report.snapshot_date, scope=school_number)
+            target = publish.replace_file(published, school_file(school_number), write,
+                                          then=lambda: warehouse.execute("COMMIT"))
+        except BaseException:
+            with contextlib.suppress(duckdb.Error):  # a failed COMMIT has ended it already
+                warehouse.execute("ROLLBACK")
+            raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
     seconds["write"] = time.perf_counter() - started
-    history.record(warehouse, found, run_id=run_id, district_number=report.district_number,
-                   end_year=report.end_year, snapshot_date=report.snapshot_date,
-                   scope=school_number)
     counts = changes.group_by("Change").len()
     by = dict(counts.iter_rows()) if counts.height else {}
     return SchoolOutcome(school_number, report.snapshot_date, report.end_year,

@@ -22,6 +22,7 @@ from lead_pipeline.lib.excel import (
     write_workbooks,
 )
 from lead_pipeline.lib.lead.reports import TEXT_COLUMNS
+from lead_pipeline.lib.names import DISTRICT_NUMBER, SCHOOL_NUMBER, UnsafeName, checked
 
 
 @dataclass(frozen=True)
@@ -56,15 +57,26 @@ def sheet(name: str, frame: pl.DataFrame) -> SheetSpec:
 
 
 def district_file(district_number: str) -> str:
-    return f"district/LEAD_District_{district_number}.xlsx"
+    """The district workbook's path in a publication; only from a district number that passes
+    its pattern (lib.names), so no value can steer the file elsewhere."""
+    number = checked(DISTRICT_NUMBER, district_number, "district number")
+    return f"district/LEAD_District_{number}.xlsx"
 
 
 def school_file(school_number: str) -> str:
-    return f"schools/LEAD_{school_number}.xlsx"
+    """A school workbook's path in a publication; only from a school number that passes its
+    pattern (lib.names)."""
+    number = checked(SCHOOL_NUMBER, school_number, "school number")
+    return f"schools/LEAD_{number}.xlsx"
 
 
 def detail_file(section_id: int) -> str:
-    return f"detail/LEAD_Detail_{section_id}.xlsx"
+    """A Detail workbook's path in a publication; only from a positive whole number (a text
+    id, even of digits, is refused: it did not come from the typed Section ID column)."""
+    if isinstance(section_id, bool) or not isinstance(section_id, int) or section_id <= 0:
+        raise UnsafeName("section id is not a positive whole number: refusing to use it in a "
+                         "file name")
+    return f"detail/LEAD_Detail_{int(section_id)}.xlsx"
 
 
 def district_job(folder: Path, district_number: str, reports: LeadReports,

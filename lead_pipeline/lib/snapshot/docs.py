@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from lead_pipeline.lib.snapshot.findings import CHECK_DESCRIPTIONS, Check
 from lead_pipeline.lib.snapshot.schema import (
-    KIND_FORMAT,
     MANIFEST_FIELDS,
     TABLES,
     Family,
@@ -28,13 +27,18 @@ def _table(table: Table) -> list[str]:
     lines = [title, ""]
     if table.doc:
         lines += [table.doc[0].upper() + table.doc[1:] + ".", ""]
-    lines.append(f"Key: {', '.join(table.key)}."
+    lines.append(f"Key: {', '.join(table.key)} (a row whose key is blank is left out, with a "
+                 "warning)."
                  + (f" Rows whose {table.interval[1]} is before their {table.interval[0]} are "
-                    "left out (warning)." if table.interval else ""))
+                    "left out (warning)." if table.interval else "")
+                 + (" Core table: empty, or fewer than half the rows of the current snapshot's, "
+                    "stops the refresh." if table.core else ""))
     lines += ["", "| column | type | points at | notes |", "|---|---|---|---|"]
     for col in table.columns:
-        notes = col.doc + ("; private: never shown in messages" if col.private else "")
-        lines.append(f"| {col.name} | {KIND_FORMAT[col.kind]} | {col.references or ''} | "
+        notes = col.doc + ("; private: never shown in messages" if col.private else "") + (
+            "; required: a row without it is left out (warning)" if col.required else "") + (
+            "; never blank" if col.pattern is not None and not col.blank_ok else "")
+        lines.append(f"| {col.name} | {col.format} | {col.references or ''} | "
                      f"{notes.strip('; ')} |")
     return [*lines, ""]
 

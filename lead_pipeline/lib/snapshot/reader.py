@@ -9,15 +9,26 @@ one thing whichever format a district sends.
 from __future__ import annotations
 
 import codecs
-from collections.abc import Iterable
+import csv
+import re
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 
-from lead_pipeline.lib.snapshot.findings import FIRST_N, Check, Finding
+from lead_pipeline.lib.snapshot.findings import (
+    CONTROL_CHARACTERS,
+    FIRST_N,
+    Check,
+    Finding,
+    clean,
+    shown,
+)
 from lead_pipeline.lib.snapshot.manifest import Manifest, read_manifest
 from lead_pipeline.lib.snapshot.schema import (
+    ID_LIMIT,
     KIND_FORMAT,
     SQL_TYPE,
     TABLES,
@@ -53,12 +64,16 @@ def lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _valid(kind: Kind, v: str) -> str:
-    """SQL that is true when raw text `v` (not null) is a value of `kind`."""
+def _valid(col: Column, v: str) -> str:
+    """SQL that is true when raw text `v` (not null) is a value of the column's kind (an id
+    also within 1 .. 2^53-1)."""
     t = f"trim({v})"
-    match kind:
+    match col.kind:
         case Kind.TEXT:
             return "true"
+        case Kind.INT if col.is_id:
+            return (f"(regexp_full_match({t}, '[+-]?[0-9]+')"
+                    f" AND coalesce(TRY_CAST({t} AS BIGINT) BETWEEN 1 AND {ID_LIMIT - 1}, false))")
         case Kind.INT:
             return (f"(regexp_full_match({t}, '[+-]?[0-9]+')"
                     f" AND TRY_CAST({t} AS BIGINT) IS NOT NULL)")
@@ -77,22 +92,34 @@ def _valid(kind: Kind, v: str) -> str:
         case Kind.DECIMAL:
             return (f"(regexp_full_match({t}, '[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)')"
                     f" AND TRY_CAST({t} AS {SQL_TYPE[Kind.DECIMAL]}) IS NOT NULL)")
-    raise AssertionError(kind)
+    raise AssertionError(col.kind)
 
 
-def _cast(kind: Kind, v: str) -> str:
+def _cast(col: Column, v: str) -> str:
     """SQL turning raw text `v` into the typed value (null where it does not parse)."""
     t = f"trim({v})"
-    match kind:
+    match col.kind:
         case Kind.TEXT:
             return v
         case Kind.FLAG:
             return f"coalesce(lower({t}) IN ('1', 'true'), false)"
         case Kind.TIMESTAMP:  # null unless valid, so "raw not null, typed null" means invalid
-            return (f"CASE WHEN {_valid(kind, v)} "
+            return (f"CASE WHEN {_valid(col, v)} "
                     f"THEN TRY_CAST(replace({t}, 'T', ' ') AS TIMESTAMP) END")
         case _:
-            return f"CASE WHEN {_valid(kind, v)} THEN TRY_CAST({t} AS {SQL_TYPE[kind]}) END"
+            return f"CASE WHEN {_valid(col, v)} THEN TRY_CAST({t} AS {SQL_TYPE[col.kind]}) END"
+
+
+def _has_control(v: str) -> str:
+    """SQL: raw text `v` holds a control character (tab, CR and LF are ordinary text)."""
+    return f"regexp_matches({v}, {lit(CONTROL_CHARACTERS)})"
+
+
+def _off_pattern(col: Column, v: str) -> str:
+    """SQL: raw text `v` does not match the column's pattern exactly as written."""
+    assert col.pattern is not None
+    wrong = f"NOT regexp_full_match({v}, {lit(col.pattern.regex.pattern)})"
+    return f"({v} IS NULL OR {wrong})" if not col.blank_ok else f"({v} IS NOT NULL AND {wrong})"
 
 
 @dataclass
@@ -150,9 +177,40 @@ def _utf8_problem(path: Path, table: str) -> Finding | None:
     )
 
 
+_CSV_PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"unterminated quote"), "a quoted value is never closed (unterminated quote)"),
+    (re.compile(r"Maximum line size of (\d+) bytes exceeded"),
+     "a row is longer than {0} bytes (the longest a snapshot row may be)"),
+    (re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)"),
+     "the row has {1} field(s) where the header has {0}"),
+    (re.compile(r"[Ii]nvalid unicode|UTF-?8", re.IGNORECASE), "the row is not valid UTF-8"),
+)
+
+
+def _csv_error(name: str, exc: Exception) -> str:
+    """A DuckDB CSV error in our words: where (the data row, header not counted) and what.
+    DuckDB's own text quotes the offending row, which may name a child: never passed on."""
+    text = str(exc)
+    where = re.search(r"CSV Error on Line: (\d+)", text)
+    what = next((message.format(*(f"{int(g):,}" for g in match.groups()))
+                 for pattern, message in _CSV_PROBLEMS if (match := pattern.search(text))),
+                "the file is not valid CSV (RFC 4180: comma separated, double quotes)")
+    row = f" at row {int(where.group(1)) - 1:,}" if where else ""
+    return f"{name} cannot be read{row}: {what}"
+
+
 def _short_error(exc: Exception) -> str:
-    """First line of a DuckDB error: later lines quote the file's row, which may name a child."""
-    return str(exc).strip().splitlines()[0]
+    """First line of a DuckDB error (not a CSV one), control characters escaped."""
+    return clean(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+
+
+def _header_of(path: Path) -> list[str]:
+    """The names of a file's columns as written (CSV: its first record; Parquet: its schema).
+    Read by us, not by DuckDB, which would silently rename a repeated name to `name_1`."""
+    if path.suffix == ".parquet":
+        return list(pq.read_schema(path).names)
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return next(csv.reader(fh), [])
 
 
 class _TableLoader:
@@ -162,16 +220,56 @@ class _TableLoader:
         # the raw text lives in a temporary table: never written to the database file
         self.raw = f"temp.main.{q('_raw_' + schema + '_' + table.name)}"
         self.target = f"{q(schema)}.{q(table.name)}"
+        self.header: list[str] = []
 
     def _source(self) -> str:
         if self.path.suffix == ".parquet":
             return f"read_parquet({lit(str(self.path))})"
-        return (f"read_csv({lit(str(self.path))}, all_varchar=true, header=true, delim=',', "
-                "quote='\"', escape='\"', auto_detect=true)")
+        # no sniffing: the dialect is the contract's, and the columns are the header we read
+        # ourselves, by position (c0, c1, …), so DuckDB's errors carry the row they are on
+        columns = ", ".join(f"{lit(f'c{i}')}: 'VARCHAR'" for i in range(len(self.header)))
+        return (f"read_csv({lit(str(self.path))}, header=true, auto_detect=false, delim=',', "
+                f"quote='\"', escape='\"', columns={{{columns}}})")
 
     def _fail(self, check: Check, column: str | None, rows: int, first: Iterable[str],
               message: str) -> None:
         self.findings.append(Finding(check, self.table.name, column, rows, tuple(first), message))
+
+    def _positions(self) -> dict[str, str] | None:
+        """Where each contract column is in the file (a source expression), or None when the
+        header itself stops the table: a column named twice, or one whose name differs from
+        the contract only by case or surrounding spaces (snapshot.md "Also stops")."""
+        t, name = self.table, self.path.name
+        exact: dict[str, list[int]] = {}
+        variant: dict[str, list[int]] = {}
+        wanted = {c.name.lower(): c.name for c in t.columns}
+        for i, written in enumerate(self.header):
+            if written in t.column_by_name:
+                exact.setdefault(written, []).append(i)
+            elif (match := wanted.get(written.strip().lower())) is not None:
+                variant.setdefault(match, []).append(i)
+        stop = False
+        for col in t.columns:
+            at = exact.get(col.name, [])
+            if len(at) > 1:
+                stop = True
+                self._fail(Check.PRESENT, col.name, 0, (),
+                           f"column {col.name} appears {len(at)} times in the header of {name} "
+                           f"(columns {', '.join(str(i + 1) for i in at)})")
+            for i in variant.get(col.name, []):
+                stop = True
+                self._fail(Check.PRESENT, col.name, 0, (),
+                           f"column {i + 1} of {name} is named {shown(self.header[i])}: it "
+                           f"differs from {col.name} only in case or spaces; rename it "
+                           f"{col.name}")
+            if not at and col.name not in variant:
+                self._fail(Check.PRESENT, col.name, 0, (),
+                           f"column {col.name} is missing from {name}")
+        if stop:
+            return None
+        if self.path.suffix == ".parquet":
+            return {c: q(c) for c in exact}
+        return {c: q(f"c{at[0]}") for c, at in exact.items()}
 
     def load(self) -> int | None:
         """Load raw text, report parse problems and keys, create the typed table. Returns the
@@ -187,40 +285,42 @@ class _TableLoader:
                 self.findings.append(problem)
                 return None
         try:
-            described = self.con.execute(f"DESCRIBE SELECT * FROM {self._source()}").fetchall()
-        except duckdb.Error as exc:
+            self.header = _header_of(self.path)
+        except (csv.Error, OSError, ValueError) as exc:
             self._fail(Check.PARSE, None, 0, (),
-                       f"{self.path.name} cannot be read: {_short_error(exc)}")
+                       f"the header of {self.path.name} cannot be read: {_short_error(exc)}")
             return None
-        present = {row[0]: str(row[1]) for row in described}
-        missing = [c.name for c in t.columns if c.name not in present]
-        for name in missing:
-            self._fail(Check.PRESENT, name, 0, (),
-                       f"column {name} is missing from {self.path.name}")
-
-        selects = []
-        for col in t.columns:
-            if col.name not in present:
-                selects.append(f"NULL::VARCHAR AS {q(col.name)}")
-            elif self._type_ok(col, present[col.name]):
-                selects.append(f"CAST({q(col.name)} AS VARCHAR) AS {q(col.name)}")
-            else:
-                selects.append(f"NULL::VARCHAR AS {q(col.name)}")
+        if not self.header:
+            self._fail(Check.PRESENT, None, 0, (), f"{self.path.name} has no header row")
+            return None
+        positions = self._positions()
+        if positions is None:
+            return None
         try:
+            stored = ({} if self.path.suffix != ".parquet" else {
+                row[0]: str(row[1]) for row in self.con.execute(
+                    f"DESCRIBE SELECT * FROM {self._source()}").fetchall()})
+            selects = []
+            for col in t.columns:
+                source = positions.get(col.name)
+                if source is None or not self._type_ok(col, stored.get(col.name, "VARCHAR")):
+                    selects.append(f"NULL::VARCHAR AS {q(col.name)}")
+                else:
+                    selects.append(f"CAST({source} AS VARCHAR) AS {q(col.name)}")
             self.con.execute(
                 f"CREATE OR REPLACE TEMP TABLE {self.raw} AS SELECT {', '.join(selects)} "
                 f"FROM {self._source()}")
         except duckdb.Error as exc:
-            self._fail(Check.PARSE, None, 0, (),
-                       f"{self.path.name} cannot be read: {_short_error(exc)}")
+            self._fail(Check.PARSE, None, 0, (), _csv_error(self.path.name, exc)
+                       if self.path.suffix == ".csv"
+                       else f"{self.path.name} cannot be read: {_short_error(exc)}")
             return None
 
-        casts = ", ".join(f"{_cast(c.kind, q(c.name))} AS {q(c.name)}" for c in t.columns)
+        casts = ", ".join(f"{_cast(c, q(c.name))} AS {q(c.name)}" for c in t.columns)
         self.con.execute(
             f"CREATE OR REPLACE TABLE {self.target} AS SELECT {casts} FROM {self.raw}")
-        n = self._parse_findings(
-            [c for c in t.columns if c.name in present and c.kind != Kind.TEXT])
-        if not missing:
+        n = self._value_findings([c for c in t.columns if c.name in positions])
+        if len(positions) == len(t.columns):
             self._key_findings()
         self.con.execute(f"DROP TABLE {self.raw}")
         return n
@@ -238,64 +338,92 @@ class _TableLoader:
         return False
 
     def _key_label(self) -> str:
-        return " || ', ' || ".join(
-            f"{lit(k + '=')} || coalesce({q(k)}::VARCHAR, '(blank)')" for k in self.table.key)
+        return key_label(self.table)
 
-    def _parse_findings(self, columns: list[Column]) -> int:
-        """Report values that do not parse; returns the table's row count (same query).
+    def _first_rows(self, condition: str, col: Column | None) -> list[str]:
+        """The first rows meeting `condition` on the raw text: key, row number and (for a
+        column that is not private) the value, shortened and with control characters
+        escaped, so a message never carries a raw byte or a megabyte."""
+        value = "NULL" if col is None or col.private else q(col.name)
+        found = self.con.execute(
+            f"SELECT {self._key_label()}, rowid + 1, {value} FROM {self.raw} "
+            f"WHERE {condition} ORDER BY rowid LIMIT {FIRST_N}").fetchall()
+        return [f"{clean(label)} (row {n})" + ("" if col is None or col.private else
+                                              f" {shown(v)}")
+                for label, n, v in found]
+
+    def _value_findings(self, columns: list[Column]) -> int:
+        """Report values that cannot be used as declared; returns the table's row count.
 
         Counted in one pass over the raw and typed tables side by side (a POSITIONAL JOIN: the
-        typed table was created from the raw one in order): a value is invalid when its text is
-        not null and its typed value is (every cast is null unless the value is valid), so the
-        parse regexes run once, in the cast. A flag's typed value is never null: its test is
-        cheap and reads the raw text. Only a column with invalid values runs the regexes again,
-        to list its first rows."""
-        bad = {c.name: f"({q(c.name)} IS NOT NULL AND NOT {_valid(c.kind, q(c.name))})"
-               for c in columns}
-        counted = [f"count_if(r.{q(c.name)} IS NOT NULL AND NOT "
-                   f"{_valid(c.kind, 'r.' + q(c.name))})" if c.kind == Kind.FLAG else
-                   f"count_if(r.{q(c.name)} IS NOT NULL AND t.{q(c.name)} IS NULL)"
-                   for c in columns]
+        typed table was created from the raw one in order): a value does not parse when its
+        text is not null and its typed value is (every cast is null unless the value is valid),
+        so the parse regexes run once, in the cast. A flag's typed value is never null: its
+        test is cheap and reads the raw text. Control characters and the patterns of school
+        numbers, course codes and state ids are tested on the raw text in the same pass. Only
+        a column with findings is read again, to list its first rows."""
+        bad: dict[str, tuple[str, str, str]] = {}  # tag -> (count expr, raw condition, message)
+        for c in columns:
+            r = f"r.{q(c.name)}"
+            if c.kind is not Kind.TEXT:
+                count = (f"count_if({r} IS NOT NULL AND NOT {_valid(c, r)})"
+                         if c.kind is Kind.FLAG else
+                         f"count_if({r} IS NOT NULL AND t.{q(c.name)} IS NULL)")
+                bad[f"parse:{c.name}"] = (
+                    count, f"({q(c.name)} IS NOT NULL AND NOT {_valid(c, q(c.name))})",
+                    f"are not a {c.format}" if not c.is_id else f"are not an {c.format}")
+            bad[f"control:{c.name}"] = (
+                f"count_if({_has_control(r)})", _has_control(q(c.name)),
+                "hold a control character (NUL or another invisible byte that is not a tab "
+                "or line break); fix them in the SIS and export again")
+            if c.pattern is not None:
+                bad[f"pattern:{c.name}"] = (
+                    f"count_if({_off_pattern(c, r)})", _off_pattern(c, q(c.name)),
+                    f"are not {c.pattern.description}")
         row = self.con.execute(
-            f"SELECT {', '.join(['count(*)', *counted])} FROM {self.raw} AS r "
-            f"POSITIONAL JOIN {self.target} AS t").fetchone()
+            f"SELECT {', '.join(['count(*)', *(b[0] for b in bad.values())])} "
+            f"FROM {self.raw} AS r POSITIONAL JOIN {self.target} AS t").fetchone()
         assert row is not None
         total, *counts = row
-        for col, n in zip(columns, counts, strict=True):
+        for (tag, (_, condition, what)), n in zip(bad.items(), counts, strict=True):
             if not n:
                 continue
-            quoted = "' ''' || " + q(col.name) + " || ''''"  # the value in quotes
-            value = "" if col.private else f" || {quoted}"
-            first = [r[0] for r in self.con.execute(
-                f"SELECT {self._key_label()} || ' (row ' || (rowid + 1) || ')'{value} "
-                f"FROM {self.raw} WHERE {bad[col.name]} ORDER BY rowid LIMIT {FIRST_N}").fetchall()]
-            self._fail(Check.PARSE, col.name, int(n), first,
-                       f"{n} value(s) are not a {KIND_FORMAT[col.kind]}")
+            kind, name = tag.split(":", 1)
+            col = self.table.column_by_name[name]
+            check = Check.PARSE if kind == "parse" else Check.USABLE
+            quoted = col if kind != "control" else None  # never quote a control byte's value
+            self._fail(check, name, int(n), self._first_rows(condition, quoted),
+                       f"{n} value(s) {what}")
         return int(total)
 
     def _key_findings(self) -> None:
+        """Duplicate keys (blocking). A blank key is not judged here: integrity.py leaves
+        such rows out with a warning once the load has passed."""
         keys = ", ".join(q(k) for k in self.table.key)
         null_cond = " OR ".join(f"{q(k)} IS NULL" for k in self.table.key)
-        (n_null,) = self.con.execute(
-            f"SELECT count(*) FROM {self.target} WHERE {null_cond}").fetchone() or (0,)
-        if n_null:
-            first = [r[0] for r in self.con.execute(
-                f"SELECT 'row ' || (rowid + 1) FROM {self.target} WHERE {null_cond} "
-                f"ORDER BY rowid LIMIT {FIRST_N}").fetchall()]
-            self._fail(Check.KEYS, ", ".join(self.table.key), int(n_null), first,
-                       f"{n_null} row(s) have a blank key ({', '.join(self.table.key)})")
         where = f"WHERE NOT ({null_cond}) GROUP BY {keys} HAVING count(*) > 1"
         (groups, rows) = self.con.execute(  # the common, clean case: one plain GROUP BY
             f"SELECT count(*), coalesce(sum(n), 0) FROM (SELECT count(*) AS n "
             f"FROM {self.target} {where})").fetchone() or (0, 0)
         if not groups:
             return
-        first = [d[0] for d in self.con.execute(
+        first = [clean(d[0]) for d in self.con.execute(
             f"SELECT {self._key_label()} || ' (rows ' || string_agg((rowid + 1)::VARCHAR, ', ' "
             f"ORDER BY rowid) || ')', min(rowid) AS r FROM {self.target} {where} "
             f"ORDER BY r LIMIT {FIRST_N}").fetchall()]
         self._fail(Check.KEYS, ", ".join(self.table.key), int(rows), first,
                    f"{groups} key value(s) appear more than once ({rows} rows)")
+
+
+def key_label(table: Table, extra: str | None = None) -> str:
+    """SQL labelling a row by its key (`rosterID=801`), and `extra` column when given: the one
+    way rows are named in every finding."""
+    label = " || ', ' || ".join(
+        f"{lit(k + '=')} || coalesce({q(k)}::VARCHAR, '(blank)')" for k in table.key)
+    if extra and extra not in table.key:
+        label += f" || ' (' || {lit(extra + '=')} || coalesce({q(extra)}::VARCHAR, '(blank)')" \
+                 " || ')'"
+    return label
 
 
 def running_families(present: set[str]) -> tuple[list[Family], list[str]]:
@@ -312,8 +440,29 @@ def running_families(present: set[str]) -> tuple[list[Family], list[str]]:
     return families, notes
 
 
-def load_folder(con: duckdb.DuckDBPyConnection, folder: Path, schema: str) -> LoadResult:
-    """Load every table a running family needs from `folder` into `schema` (created anew)."""
+@dataclass(frozen=True)
+class Baseline:
+    """What a new snapshot is judged against beyond its own contents."""
+
+    row_counts: Mapping[str, int]
+    """Rows per table of the current good snapshot (empty before the first one)."""
+    label: str = "the current snapshot"
+    accept_smaller: bool = False
+    """The operator knows a core table really shrank: accept it for this one refresh."""
+
+
+ACCEPT_HINT = ("if the drop is real, accept it for this one refresh: lead-pipeline refresh "
+               "--accept-smaller (in the UI: run config accept_smaller: true)")
+
+
+def load_folder(con: duckdb.DuckDBPyConnection, folder: Path, schema: str, *,
+                included_classifications: Collection[str] | None = None,
+                baseline: Baseline | None = None) -> LoadResult:
+    """Load every table a running family needs from `folder` into `schema` (created anew).
+
+    `included_classifications` are L-2's school classifications (default: the code table's);
+    `baseline` the current snapshot a core table is compared with (none for a one-school
+    slice, which is small by design)."""
     manifest, findings = read_manifest(folder)
     preferred = manifest.format if manifest else None
     paths = {t.name: _locate(folder, t, preferred) for t in TABLES}
@@ -344,8 +493,24 @@ def load_folder(con: duckdb.DuckDBPyConnection, folder: Path, schema: str) -> Lo
     for table in TABLES:
         if table.name not in result.row_counts:
             _create_empty(con, schema, table)
-    if "District" in result.row_counts:
+    typed = {f.table for f in result.findings if f.blocking}  # tables whose values are unsure
+    usable = set(result.row_counts) - typed
+    if "District" in usable:
         result.findings.extend(_district_findings(con, schema, manifest))
+    if "School" in usable:
+        result.findings.extend(_school_number_findings(con, schema))
+    if {"School", "Calendar"} <= usable and manifest is not None:
+        if included_classifications is None:
+            from lead_pipeline.lib.codes import load_codes
+
+            included_classifications = load_codes().included_classifications
+        result.findings.extend(_report_year_findings(
+            con, schema, manifest.end_year, included_classifications))
+    shrunk = _shrink_findings(result, baseline)
+    if baseline is not None and baseline.accept_smaller:
+        notes.extend(f"accepted by the operator: {f.where} {f.message}" for f in shrunk)
+    else:
+        result.findings.extend(shrunk)
     return result
 
 
@@ -354,6 +519,62 @@ def _create_empty(con: duckdb.DuckDBPyConnection, schema: str, table: Table) -> 
     declared columns, so every asset downstream runs and finds no rows rather than failing."""
     cols = ", ".join(f"{q(c.name)} {SQL_TYPE[c.kind]}" for c in table.columns)
     con.execute(f"CREATE OR REPLACE TABLE {q(schema)}.{q(table.name)} ({cols})")
+
+
+def _school_number_findings(con: duckdb.DuckDBPyConnection, schema: str) -> list[Finding]:
+    """Two School rows with the same number would share one workbook (snapshot.md)."""
+    dup = con.execute(
+        f"SELECT number, string_agg(schoolID::VARCHAR, ', ' ORDER BY schoolID), count(*) "
+        f"FROM {q(schema)}.School WHERE number IS NOT NULL GROUP BY number "
+        f"HAVING count(*) > 1 ORDER BY number").fetchall()
+    if not dup:
+        return []
+    return [Finding(Check.KEYS, "School", "number", sum(int(n) for *_, n in dup),
+                    tuple(f"number {shown(number)}: schoolID={ids}"
+                          for number, ids, _ in dup[:FIRST_N]),
+                    f"{len(dup)} school number(s) belong to more than one school; each school "
+                    "needs its own number (it names the school's workbook)")]
+
+
+def _report_year_findings(con: duckdb.DuckDBPyConnection, schema: str, end_year: int,
+                          included: Collection[str]) -> list[Finding]:
+    """No included school (L-2) with a calendar of the report year: every report would be
+    empty, which is never a real week (a calendar export of another year looks like this)."""
+    years = con.execute(
+        f"SELECT c.endYear, count(*) FROM {q(schema)}.Calendar AS c "
+        f"JOIN {q(schema)}.School AS s USING (schoolID) "
+        f"WHERE list_contains(?, s.stateClassification) GROUP BY c.endYear "
+        f"ORDER BY c.endYear", [sorted(included)]).fetchall()
+    if any(year == end_year for year, _ in years):
+        return []
+    found = ", ".join(f"{year} ({n})" for year, n in years[:FIRST_N]) or "none"
+    return [Finding(Check.YEAR, "Calendar", "endYear", 0, (),
+                    f"no included school has a calendar of endYear {end_year} (the manifest's "
+                    f"report year), so every report would be empty; calendars of included "
+                    f"schools by endYear: {found}")]
+
+
+def _shrink_findings(result: LoadResult, baseline: Baseline | None) -> list[Finding]:
+    """Core tables that are empty, or hold fewer than half the rows of the current snapshot's
+    (snapshot.md "A core table that shrank")."""
+    found = []
+    before = baseline.row_counts if baseline else {}
+    for table in TABLES:
+        n = result.row_counts.get(table.name)
+        if table.core is None or table.core not in result.families or n is None:
+            continue
+        was = before.get(table.name, 0)
+        if n == 0:
+            message = f"{table.name} has no rows"
+        elif 2 * n < was:
+            label = baseline.label if baseline else "the current snapshot"
+            message = (f"{table.name} has {n:,} rows, fewer than half of the {was:,} in "
+                       f"{label}: a truncated export looks like this")
+        else:
+            continue
+        found.append(Finding(Check.SHRINK, table.name, None, n, (),
+                             f"{message}; {ACCEPT_HINT}"))
+    return found
 
 
 def _district_findings(con: duckdb.DuckDBPyConnection, schema: str,
@@ -366,6 +587,6 @@ def _district_findings(con: duckdb.DuckDBPyConnection, schema: str,
                         f"it holds {len(numbers)}")]
     if manifest and manifest.district_number is not None and manifest.district_number != numbers[0]:
         return [Finding(Check.MANIFEST, "District", "number", 1, (),
-                        f"manifest.json districtNumber {manifest.district_number!r} differs from "
-                        f"the District row's number {numbers[0]!r}")]
+                        f"manifest.json districtNumber {shown(manifest.district_number)} differs "
+                        f"from the District row's number {shown(numbers[0])}")]
     return []

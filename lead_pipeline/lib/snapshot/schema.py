@@ -10,6 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from lead_pipeline.lib.names import (
+    DISTRICT_NUMBER,
+    SCHOOL_NUMBER,
+    STATE_COURSE_CODE,
+    STATE_ID,
+    Pattern,
+)
+
 
 class Kind(StrEnum):
     """Value types of snapshot.md "Types"; the DuckDB type each parses into is `SQL_TYPE`."""
@@ -52,6 +60,10 @@ class Family(StrEnum):
     KIAS = "kias"
 
 
+ID_LIMIT = 2**53
+"""Ids are positive integers below 2^53: a spreadsheet (a double) holds those exactly."""
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -60,6 +72,27 @@ class Column:
     private: bool = False
     """Names, state ids, birth dates: never shown in messages, logs or metadata."""
     doc: str = ""
+    pattern: Pattern | None = None
+    """Text that must match this pattern exactly as written (snapshot.md "Also stops")."""
+    blank_ok: bool = True
+    """With a pattern: whether a blank value is allowed (a school number never is)."""
+    required: bool = False
+    """A row whose value is blank cannot be used (a roster row without a student): it is left
+    out with a warning, like a row whose key is blank."""
+
+    @property
+    def is_id(self) -> bool:
+        """An integer column naming a row (snapshot.md: columns ending in ID)."""
+        return self.kind is Kind.INT and self.name.endswith("ID")
+
+    @property
+    def format(self) -> str:
+        """What a value of this column must look like, in an operator's words."""
+        if self.is_id:
+            return f"id: a positive integer below 2^53 ({ID_LIMIT:,})"
+        if self.pattern is not None:
+            return f"text of {self.pattern.description}"
+        return KIND_FORMAT[self.kind]
 
 
 @dataclass(frozen=True)
@@ -73,6 +106,10 @@ class Table:
     interval: tuple[str, str] | None = None
     """(start, end) columns whose reversal warns and drops the row (snapshot.md Integrity)."""
     doc: str = ""
+    core: Family | None = None
+    """A table every real week holds many rows of, judged whenever this family runs: empty,
+    or fewer than half the rows of the current good snapshot, stops the refresh (a truncated
+    export looks exactly like this; snapshot.md "A core table that shrank")."""
     column_by_name: dict[str, Column] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -89,12 +126,14 @@ class Table:
         return [c for c in self.columns if c.references]
 
 
-def _i(name: str, ref: str | None = None, doc: str = "") -> Column:
-    return Column(name, Kind.INT, ref, doc=doc)
+def _i(name: str, ref: str | None = None, doc: str = "", required: bool = False) -> Column:
+    return Column(name, Kind.INT, ref, doc=doc, required=required)
 
 
-def _t(name: str, doc: str = "", private: bool = False) -> Column:
-    return Column(name, Kind.TEXT, private=private, doc=doc)
+def _t(name: str, doc: str = "", private: bool = False, pattern: Pattern | None = None,
+       blank_ok: bool = True) -> Column:
+    return Column(name, Kind.TEXT, private=private, doc=doc, pattern=pattern,
+                  blank_ok=blank_ok)
 
 
 def _d(name: str, doc: str = "", private: bool = False) -> Column:
@@ -112,36 +151,43 @@ S, L, K = Family.SHARED, Family.LEAD, Family.KIAS
 
 TABLES: tuple[Table, ...] = (
     # ---- shared -------------------------------------------------------------------------
-    Table("District", S, (_i("districtID"), _t("number", "state district number"), _t("name")),
-          key=("districtID",)),
+    Table("District", S, (
+        _i("districtID"),
+        _t("number", "state district number", pattern=DISTRICT_NUMBER, blank_ok=False),
+        _t("name"),
+    ), key=("districtID",)),
     Table("School", S, (
-        _i("schoolID"), _i("districtID", "District"), _t("number", 'state school number ("005")'),
+        _i("schoolID"), _i("districtID", "District"),
+        _t("number", 'state school number ("005"); unique', pattern=SCHOOL_NUMBER,
+           blank_ok=False),
         _t("name"), _t("stateClassification", "A1 … D1, F1 … R1"),
-    ), key=("schoolID",)),
+    ), key=("schoolID",), core=S),
     Table("Calendar", S, (
         _i("calendarID"), _i("schoolID", "School"),
         _i("endYear", doc="school year, 2027 = 2026-27"), _t("name"), *_DATES,
         _f("summerSchool"), _f("exclude"),
-    ), key=("calendarID",), interval=_INTERVAL),
+    ), key=("calendarID",), interval=_INTERVAL, core=S),
     Table("GradeLevel", S, (
         _i("calendarID", "Calendar"), _t("name", "local grade name"), _t("stateGrade"),
         _f("exclude"),
     ), key=("calendarID", "name"), doc="maps local grade names to state grades"),
     Table("Person", S, (
-        _i("personID"), _t("stateID", private=True), _i("currentIdentityID", "Identity"),
-        _t("studentNumber", private=True), _t("staffNumber"),
-    ), key=("personID",)),
+        _i("personID"), Column("stateID", Kind.TEXT, private=True, pattern=STATE_ID),
+        _i("currentIdentityID", "Identity"), _t("studentNumber", private=True),
+        _t("staffNumber"),
+    ), key=("personID",), core=S),
     Table("Identity", S, (
         _i("identityID"), _i("personID", "Person"), _t("lastName", private=True),
         _t("firstName", private=True), _t("middleName", private=True), _t("gender"),
         _d("birthDate", private=True), _t("raceEthnicityFed", "federal race/ethnicity 1-7"),
-    ), key=("identityID",)),
+    ), key=("identityID",), core=S),
     Table("Enrollment", S, (
-        _i("enrollmentID"), _i("personID", "Person"), _i("calendarID", "Calendar"),
+        _i("enrollmentID"), _i("personID", "Person", required=True),
+        _i("calendarID", "Calendar", required=True),
         _i("structureID", "ScheduleStructure"), _t("grade", "local grade name (GradeLevel.name)"),
         *_DATES, _t("serviceType", "P primary, S partial, N special education services only"),
         _f("noShow"), _f("stateExclude"), _t("disability1", "primary disability code"),
-    ), key=("enrollmentID",), interval=_INTERVAL),
+    ), key=("enrollmentID",), interval=_INTERVAL, core=S),
     Table("Plan", S, (
         _i("planID"), _i("personID", "Person"), _t("planType", "IEP, ILPA, 504"), *_DATES,
         _f("locked"),
@@ -157,33 +203,34 @@ TABLES: tuple[Table, ...] = (
     ), key=("termID",), interval=_INTERVAL, doc="dates may be null (the section is then dropped)"),
     Table("Course", L, (
         _i("courseID"), _i("calendarID", "Calendar"), _t("number"), _t("name"),
-        _t("stateCode", "state course code, 6 digits"), _f("active"),
-    ), key=("courseID",)),
+        _t("stateCode", "state course code", pattern=STATE_COURSE_CODE), _f("active"),
+    ), key=("courseID",), core=L),
     Table("Section", L, (
         _i("sectionID"), _i("courseID", "Course"), _i("trialID", "Trial"), _t("number"),
         _t("coreContent"), _t("teachingMethod"), _t("instructionalSetting"), _t("specialType"),
-    ), key=("sectionID",)),
+    ), key=("sectionID",), core=L),
     Table("SectionPlacement", L, (
         _i("sectionID", "Section"), _i("trialID", "Trial"), _i("termID", "Term"), _i("periodID"),
-    ), key=("sectionID", "trialID", "termID", "periodID"),
+    ), key=("sectionID", "trialID", "termID", "periodID"), core=L,
         doc="a section with none is not scheduled"),
     Table("SectionStaffHistory", L, (
         _i("sectionID", "Section"), _i("trialID", "Trial"), _i("personID", "Person"),
         _t("staffType", "P primary teacher, T teacher, N other staff"), *_DATES,
     ), key=("sectionID", "trialID", "personID", "staffType", "startDate"), interval=_INTERVAL),
     Table("Roster", L, (
-        _i("rosterID"), _i("personID", "Person"), _i("sectionID", "Section"),
-        _i("trialID", "Trial"), *_DATES,
-    ), key=("rosterID",), interval=_INTERVAL, doc="null dates = the section's own"),
+        _i("rosterID"), _i("personID", "Person", required=True),
+        _i("sectionID", "Section", required=True), _i("trialID", "Trial", required=True),
+        *_DATES,
+    ), key=("rosterID",), interval=_INTERVAL, core=L, doc="null dates = the section's own"),
     Table("Employment", L, (
         _i("employmentID"), _i("personID", "Person"), _i("districtID", "District"), *_DATES,
         _t("licenseNumber", "the EPSB ID"),
-    ), key=("employmentID",), interval=_INTERVAL),
+    ), key=("employmentID",), interval=_INTERVAL, core=L),
     Table("EmploymentAssignment", L, (
         _i("assignmentID"), _i("personID", "Person"), _i("schoolID", "School"), *_DATES,
         _t("type", "district assignment type code"), _t("altType"),
         _f("teacher", "the Teacher role flag"), _t("title"),
-    ), key=("assignmentID",), interval=_INTERVAL),
+    ), key=("assignmentID",), interval=_INTERVAL, core=L),
     Table("TeamMember", L, (
         _i("teamMemberID"), _i("personID", "Person", "the student"),
         _i("staffPersonID", "Person"), _t("role", '"Case Manager" for case managers'), *_DATES,

@@ -1,9 +1,20 @@
-"""Where snapshots live in DuckDB: load beside the good one, switch only when it passes.
+"""Where snapshots live in DuckDB: load beside the good one, switch only with its publication.
 
-Each load gets its own schema (`snapshot_load_<n>`). The schema `snapshot` holds only views onto
-the load that last passed every blocking check; promoting a new load replaces those views in one
-transaction, so readers see either the old snapshot or the new one, never a mix, and a snapshot
-that fails (even one of the same date) never becomes the one the reports read.
+Each load gets its own schema (`snapshot_load_<n>`) and a status in `snapshot_meta.loads`:
+
+    loading -> failed       a blocking integrity check failed: never read by any report
+            -> loaded       passed: the run's reports are built from it ("pending")
+               -> current   its publication committed (publish/latest): the schema `snapshot`
+                            holds views onto it
+               -> retired   a newer load became current (its schema is dropped)
+            -> discarded    a later load started while this one was failed, loading or still
+                            pending (a run that failed after the checks): dropped
+
+Promoting replaces the `snapshot` views in the same DuckDB transaction as the publication's
+other records (publish/latest commits it together with the folder rename and `latest`), so
+whatever step of a refresh fails, the database's current snapshot and the published `latest`
+stay the previous pair (snapshot.md: "the new snapshot becomes current only together with its
+publication").
 """
 
 from __future__ import annotations
@@ -16,7 +27,7 @@ import duckdb
 import polars as pl
 
 from lead_pipeline.lib.snapshot.findings import Check, Finding
-from lead_pipeline.lib.snapshot.reader import LoadResult, q
+from lead_pipeline.lib.snapshot.reader import Baseline, LoadResult, q
 
 CURRENT = "snapshot"
 META = "snapshot_meta"
@@ -31,6 +42,10 @@ def _ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
             snapshot_date DATE, end_year INTEGER, district_number VARCHAR, families VARCHAR,
             present VARCHAR,
             status VARCHAR, loaded_at TIMESTAMP, promoted_at TIMESTAMP)""")
+    # added after the first release: a database made by it gains them here
+    con.execute(f"ALTER TABLE {META}.loads ADD COLUMN IF NOT EXISTS row_counts VARCHAR")
+    con.execute(f"ALTER TABLE {META}.loads ADD COLUMN IF NOT EXISTS run_id VARCHAR")
+    con.execute(f"ALTER TABLE {META}.loads ADD COLUMN IF NOT EXISTS notes VARCHAR")
     con.execute(f"""
         CREATE TABLE IF NOT EXISTS {META}.findings (
             load_id INTEGER, "check" VARCHAR, level VARCHAR, "table" VARCHAR, "column" VARCHAR,
@@ -41,21 +56,25 @@ def load_schema(load_id: int) -> str:
     return f"snapshot_load_{load_id}"
 
 
-def new_load_schema(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:
-    """Reserve the next load id; the schema of the last failed load is dropped here, at the
-    start of the next load, so an operator can inspect it until then."""
+_UNPUBLISHED = "('failed', 'loading', 'loaded')"
+
+
+def new_load_schema(con: duckdb.DuckDBPyConnection, run_id: str | None = None
+                    ) -> tuple[int, str]:
+    """Reserve the next load id. Loads that never became current (failed, or passed in a run
+    that failed later) are dropped here, at the start of the next load, so an operator can
+    inspect them until then."""
     _ensure_meta(con)
     for (name,) in con.execute(
-            f"SELECT schema_name FROM {META}.loads WHERE status IN ('failed', 'loading')"
-    ).fetchall():
+            f"SELECT schema_name FROM {META}.loads WHERE status IN {_UNPUBLISHED}").fetchall():
         con.execute(f"DROP SCHEMA IF EXISTS {q(name)} CASCADE")
     con.execute(f"UPDATE {META}.loads SET status = 'discarded' "
-                "WHERE status IN ('failed', 'loading')")
+                f"WHERE status IN {_UNPUBLISHED}")
     (load_id,) = con.execute(
         f"SELECT coalesce(max(load_id), 0) + 1 FROM {META}.loads").fetchone() or (1,)
     schema = load_schema(int(load_id))
-    con.execute(f"INSERT INTO {META}.loads (load_id, schema_name, status, loaded_at) "
-                f"VALUES (?, ?, 'loading', ?)", [load_id, schema, datetime.now()])
+    con.execute(f"INSERT INTO {META}.loads (load_id, schema_name, status, loaded_at, run_id) "
+                f"VALUES (?, ?, 'loading', ?, ?)", [load_id, schema, datetime.now(), run_id])
     return int(load_id), schema
 
 
@@ -65,10 +84,12 @@ def record_load(con: duckdb.DuckDBPyConnection, load_id: int, result: LoadResult
     status = "failed" if result.blocking else "loaded"
     con.execute(
         f"UPDATE {META}.loads SET folder = ?, snapshot_date = ?, end_year = ?, "
-        "district_number = ?, families = ?, present = ?, status = ? WHERE load_id = ?",
+        "district_number = ?, families = ?, present = ?, row_counts = ?, notes = ?, "
+        "status = ? WHERE load_id = ?",
         [str(result.folder), m.snapshot_date if m else None, m.end_year if m else None,
          m.district_number if m else None, json.dumps([f.value for f in result.families]),
-         json.dumps(result.present), status, load_id])
+         json.dumps(result.present), json.dumps(result.row_counts), json.dumps(result.notes),
+         status, load_id])
     con.execute(f"DELETE FROM {META}.findings WHERE load_id = ?", [load_id])
     add_findings(con, load_id, findings)
 
@@ -89,6 +110,13 @@ def findings(con: duckdb.DuckDBPyConnection, load_id: int) -> list[Finding]:
     ]
 
 
+def notes(con: duckdb.DuckDBPyConnection, load_id: int) -> list[str]:
+    """What a load noted beside its findings: skipped families, absent optional tables, a
+    shrunken core table the operator accepted."""
+    row = con.execute(f"SELECT notes FROM {META}.loads WHERE load_id = ?", [load_id]).fetchone()
+    return json.loads(row[0]) if row and row[0] else []
+
+
 def latest_load_id(con: duckdb.DuckDBPyConnection) -> int | None:
     try:
         row = con.execute(f"SELECT max(load_id) FROM {META}.loads").fetchone()
@@ -102,8 +130,10 @@ def present_tables(con: duckdb.DuckDBPyConnection, load_id: int) -> list[str]:
     return json.loads(row[0]) if row and row[0] else []
 
 
-def promote(con: duckdb.DuckDBPyConnection, load_id: int, tables: list[str]) -> None:
-    """Point the `snapshot` views at this load, atomically, then drop the loads it replaces."""
+def promote(con: duckdb.DuckDBPyConnection, load_id: int, tables: list[str]) -> list[str]:
+    """Point the `snapshot` views at this load. Runs inside the caller's transaction (the
+    publication's, see the module docstring); returns the schemas it retires, which the caller
+    drops once that transaction has committed (`drop_schemas`)."""
     (schema, status) = con.execute(
         f"SELECT schema_name, status FROM {META}.loads WHERE load_id = ?", [load_id]
     ).fetchone() or (None, None)
@@ -112,29 +142,29 @@ def promote(con: duckdb.DuckDBPyConnection, load_id: int, tables: list[str]) -> 
                          "integrity check can become the current snapshot")
     old = [r[0] for r in con.execute(
         f"SELECT schema_name FROM {META}.loads WHERE status = 'current'").fetchall()]
-    con.execute("BEGIN TRANSACTION")
-    try:
-        for (view,) in con.execute(
-                "SELECT view_name FROM duckdb_views() WHERE schema_name = ? AND NOT internal",
-                [CURRENT]).fetchall():
-            con.execute(f"DROP VIEW {q(CURRENT)}.{q(view)}")
-        for name in tables:
-            con.execute(f"CREATE VIEW {q(CURRENT)}.{q(name)} AS "
-                        f"SELECT * FROM {q(schema)}.{q(name)}")
-        con.execute(f"UPDATE {META}.loads SET status = 'retired' WHERE status = 'current'")
-        con.execute(f"UPDATE {META}.loads SET status = 'current', promoted_at = ? "
-                    "WHERE load_id = ?", [datetime.now(), load_id])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    for name in old:
-        if name != schema:
-            con.execute(f"DROP SCHEMA IF EXISTS {q(name)} CASCADE")
+    for (view,) in con.execute(
+            "SELECT view_name FROM duckdb_views() WHERE schema_name = ? AND NOT internal",
+            [CURRENT]).fetchall():
+        con.execute(f"DROP VIEW {q(CURRENT)}.{q(view)}")
+    for name in tables:
+        con.execute(f"CREATE VIEW {q(CURRENT)}.{q(name)} AS "
+                    f"SELECT * FROM {q(schema)}.{q(name)}")
+    con.execute(f"UPDATE {META}.loads SET status = 'retired' WHERE status = 'current'")
+    con.execute(f"UPDATE {META}.loads SET status = 'current', promoted_at = ? "
+                "WHERE load_id = ?", [datetime.now(), load_id])
+    return [name for name in old if name != schema]
+
+
+def drop_schemas(con: duckdb.DuckDBPyConnection, schemas: list[str]) -> None:
+    for name in schemas:
+        con.execute(f"DROP SCHEMA IF EXISTS {q(name)} CASCADE")
 
 
 @dataclass(frozen=True)
 class CurrentSnapshot:
+    """One load that passed its blocking checks: the current snapshot, or the one a refresh
+    is building its reports from (`for_reports`)."""
+
     load_id: int
     schema: str
     folder: str
@@ -144,32 +174,70 @@ class CurrentSnapshot:
     families: list[str]
     present: list[str]
     """Tables the snapshot folder held; the others are empty (family skipped, or optional)."""
+    status: str = "current"
 
 
-def current(con: duckdb.DuckDBPyConnection) -> CurrentSnapshot | None:
-    """The snapshot the reports read, or None before the first good load."""
+_COLUMNS = ("load_id, schema_name, folder, snapshot_date, end_year, district_number, families, "
+            "present, status")
+
+
+def _one(con: duckdb.DuckDBPyConnection, where: str) -> CurrentSnapshot | None:
     try:
-        row = con.execute(
-            f"SELECT load_id, schema_name, folder, snapshot_date, end_year, district_number, "
-            f"families, present FROM {META}.loads WHERE status = 'current'").fetchone()
+        row = con.execute(f"SELECT {_COLUMNS} FROM {META}.loads WHERE {where} "
+                          "ORDER BY load_id DESC LIMIT 1").fetchone()
     except duckdb.CatalogException:
         return None
     if row is None:
         return None
     return CurrentSnapshot(int(row[0]), row[1], row[2], row[3], int(row[4]), row[5],
-                           json.loads(row[6]), json.loads(row[7]))
+                           json.loads(row[6]), json.loads(row[7]), row[8])
 
 
-def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Rows of each table of the current snapshot."""
+def current(con: duckdb.DuckDBPyConnection) -> CurrentSnapshot | None:
+    """The snapshot the published reports were built from, or None before the first."""
+    return _one(con, "status = 'current'")
+
+
+def pending(con: duckdb.DuckDBPyConnection) -> CurrentSnapshot | None:
+    """The load that passed its blocking checks and awaits its publication, if any."""
+    return _one(con, "status = 'loaded'")
+
+
+def for_reports(con: duckdb.DuckDBPyConnection) -> CurrentSnapshot | None:
+    """The snapshot a refresh's reports are built from: the pending load when there is one
+    (this run's, or that of a run being re-executed from its failure), else the current one."""
+    return pending(con) or current(con)
+
+
+def baseline(con: duckdb.DuckDBPyConnection, accept_smaller: bool = False) -> Baseline:
+    """What a new load's core tables are compared with: the rows the current snapshot's files
+    held (counted from its tables when an older database did not record them)."""
+    snap = current(con)
+    if snap is None:
+        return Baseline({}, accept_smaller=accept_smaller)
+    row = con.execute(f"SELECT row_counts FROM {META}.loads WHERE load_id = ?",
+                      [snap.load_id]).fetchone()
+    counts = json.loads(row[0]) if row and row[0] else {
+        name: n for name, n in row_counts(con, snap.schema).items() if name in snap.present}
+    return Baseline(counts, f"the current snapshot ({snap.snapshot_date.isoformat()}, load "
+                            f"{snap.load_id})", accept_smaller)
+
+
+def row_counts(con: duckdb.DuckDBPyConnection, schema: str = CURRENT) -> dict[str, int]:
+    """Rows of each table of a load's schema (default: the current snapshot's views)."""
     names = [r[0] for r in con.execute(
-        "SELECT view_name FROM duckdb_views() WHERE schema_name = ? ORDER BY view_name",
-        [CURRENT]).fetchall()]
-    return {n: int(con.execute(f"SELECT count(*) FROM {CURRENT}.{q(n)}").fetchone()[0])  # type: ignore[index]
-            for n in names}
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = ? UNION "
+        "SELECT view_name FROM duckdb_views() WHERE schema_name = ? AND NOT internal "
+        "ORDER BY 1", [schema, schema]).fetchall()]
+    if not names:
+        return {}
+    counts = con.execute(" UNION ALL ".join(
+        f"SELECT {i}, count(*) FROM {q(schema)}.{q(n)}" for i, n in enumerate(names))).fetchall()
+    return {names[i]: int(n) for i, n in counts}
 
 
 def frames(con: duckdb.DuckDBPyConnection, names: list[str],
            schema: str = CURRENT) -> dict[str, pl.DataFrame]:
-    """Tables of the current snapshot as Polars frames (Arrow, no copy through Python)."""
+    """Tables of a load (default: the current snapshot) as Polars frames (Arrow, no copy
+    through Python)."""
     return {n: con.execute(f"SELECT * FROM {q(schema)}.{q(n)}").pl() for n in names}
