@@ -366,3 +366,20 @@ def test_header_with_control_characters_is_escaped(con, tmp_path):
         "rosterID,person\x00ID,sectionID,trialID,startDate,endDate\n800,1,600,300,,\n")
     assert only_line(load(con, folder), Check.PRESENT) == (
         "Roster.personID: column personID is missing from Roster.csv")
+
+
+def test_a_swapped_header_in_identity_quotes_no_name_or_date(con, tmp_path):
+    """Found by the property-based test: with identityID and lastName swapped in the header,
+    the key and value quoted were students' last names. Keys now come from the typed table
+    and nothing of a table with private columns is quoted."""
+    folder = tiny().write(tmp_path / "s")
+    text = (folder / "Identity.csv").read_text()
+    header, rest = text.split("\n", 1)
+    (folder / "Identity.csv").write_text(
+        header.replace("identityID", "@").replace("lastName", "identityID").replace(
+            "@", "lastName") + "\n" + rest)
+    line = only_line(load(con, folder), Check.PARSE)
+    assert line == ("Identity.identityID: 2 value(s) are not an id: a positive integer below "
+                    "2^53 (9,007,199,254,740,992); rows: identityID=(blank) (row 1), "
+                    "identityID=(blank) (row 2)")
+    assert "Student" not in line and "Teacher" not in line

@@ -337,19 +337,25 @@ class _TableLoader:
                    f"{KIND_FORMAT[col.kind]} ({wanted})")
         return False
 
-    def _key_label(self) -> str:
-        return key_label(self.table)
+    def _key_label(self, prefix: str = "") -> str:
+        return key_label(self.table, prefix=prefix)
 
     def _first_rows(self, condition: str, col: Column | None) -> list[str]:
-        """The first rows meeting `condition` on the raw text: key, row number and (for a
-        column that is not private) the value, shortened and with control characters
-        escaped, so a message never carries a raw byte or a megabyte."""
-        value = "NULL" if col is None or col.private else q(col.name)
+        """The first rows meeting `condition` (on the raw text, as `r`): key, row number and the
+        value, shortened and with control characters escaped, so a message never carries a
+        raw byte or a megabyte.
+
+        The key is taken from the typed table (`t`): a key that does not parse is shown blank,
+        never as its text. The value is quoted only from a table without private columns: in
+        Person or Identity a misplaced header can put a name or birth date under any column,
+        so nothing of those tables is ever quoted."""
+        quoted = col is not None and not any(c.private for c in self.table.columns)
+        value = f"r.{q(col.name)}" if quoted and col is not None else "NULL"
         found = self.con.execute(
-            f"SELECT {self._key_label()}, rowid + 1, {value} FROM {self.raw} "
-            f"WHERE {condition} ORDER BY rowid LIMIT {FIRST_N}").fetchall()
-        return [f"{clean(label)} (row {n})" + ("" if col is None or col.private else
-                                              f" {shown(v)}")
+            f"SELECT {self._key_label('t.')}, r.rowid + 1, {value} FROM {self.raw} AS r "
+            f"POSITIONAL JOIN {self.target} AS t WHERE {condition} "
+            f"ORDER BY r.rowid LIMIT {FIRST_N}").fetchall()
+        return [f"{clean(label)} (row {n})" + (f" {shown(v)}" if quoted else "")
                 for label, n, v in found]
 
     def _value_findings(self, columns: list[Column]) -> int:
@@ -370,15 +376,15 @@ class _TableLoader:
                          if c.kind is Kind.FLAG else
                          f"count_if({r} IS NOT NULL AND t.{q(c.name)} IS NULL)")
                 bad[f"parse:{c.name}"] = (
-                    count, f"({q(c.name)} IS NOT NULL AND NOT {_valid(c, q(c.name))})",
+                    count, f"({r} IS NOT NULL AND NOT {_valid(c, r)})",
                     f"are not a {c.format}" if not c.is_id else f"are not an {c.format}")
             bad[f"control:{c.name}"] = (
-                f"count_if({_has_control(r)})", _has_control(q(c.name)),
+                f"count_if({_has_control(r)})", _has_control(r),
                 "hold a control character (NUL or another invisible byte that is not a tab "
                 "or line break); fix them in the SIS and export again")
             if c.pattern is not None:
                 bad[f"pattern:{c.name}"] = (
-                    f"count_if({_off_pattern(c, r)})", _off_pattern(c, q(c.name)),
+                    f"count_if({_off_pattern(c, r)})", _off_pattern(c, r),
                     f"are not {c.pattern.description}")
         row = self.con.execute(
             f"SELECT {', '.join(['count(*)', *(b[0] for b in bad.values())])} "
@@ -415,14 +421,14 @@ class _TableLoader:
                    f"{groups} key value(s) appear more than once ({rows} rows)")
 
 
-def key_label(table: Table, extra: str | None = None) -> str:
-    """SQL labelling a row by its key (`rosterID=801`), and `extra` column when given: the one
-    way rows are named in every finding."""
+def key_label(table: Table, extra: str | None = None, prefix: str = "") -> str:
+    """SQL labelling a row by its typed key (`rosterID=801`), and `extra` column when given:
+    the one way rows are named in every finding. `prefix` qualifies the columns (`t.`)."""
     label = " || ', ' || ".join(
-        f"{lit(k + '=')} || coalesce({q(k)}::VARCHAR, '(blank)')" for k in table.key)
+        f"{lit(k + '=')} || coalesce({prefix}{q(k)}::VARCHAR, '(blank)')" for k in table.key)
     if extra and extra not in table.key:
-        label += f" || ' (' || {lit(extra + '=')} || coalesce({q(extra)}::VARCHAR, '(blank)')" \
-                 " || ')'"
+        label += (f" || ' (' || {lit(extra + '=')} || "
+                  f"coalesce({prefix}{q(extra)}::VARCHAR, '(blank)') || ')'")
     return label
 
 
