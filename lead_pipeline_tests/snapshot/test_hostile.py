@@ -166,7 +166,7 @@ def test_state_id_in_excel_scientific_form_is_refused_without_quoting_it(con, tm
     s = tiny()
     s.rows["Person"][0]["stateID"] = "1.03457E+9"
     line = only_line(load(con, s.write(tmp_path / "s")), Check.USABLE)
-    assert line == ("Person.stateID: 1 value(s) are not digits only; rows: personID=1 (row 1)")
+    assert line == "Person.stateID: 1 value(s) are not digits only; rows: row 1"
     assert "E+9" not in line
 
 
@@ -207,7 +207,7 @@ def test_control_characters_in_text_stop_the_refresh_tabs_and_newlines_do_not(co
     assert lines(result, Check.USABLE) == [
         "Identity.lastName: 1 value(s) hold a control character (NUL or another invisible "
         "byte that is not a tab or line break); fix them in the SIS and export again; rows: "
-        "identityID=11 (row 1)",
+        "row 1",
         "Section.number: 1 value(s) hold a control character (NUL or another invisible byte "
         "that is not a tab or line break); fix them in the SIS and export again; rows: "
         "sectionID=600 (row 1)"]
@@ -370,8 +370,8 @@ def test_header_with_control_characters_is_escaped(con, tmp_path):
 
 def test_a_swapped_header_in_identity_quotes_no_name_or_date(con, tmp_path):
     """Found by the property-based test: with identityID and lastName swapped in the header,
-    the key and value quoted were students' last names. Keys now come from the typed table
-    and nothing of a table with private columns is quoted."""
+    the key and value quoted were students' last names. A table with private columns is now
+    named by row numbers only, and none of its values is quoted."""
     folder = tiny().write(tmp_path / "s")
     text = (folder / "Identity.csv").read_text()
     header, rest = text.split("\n", 1)
@@ -380,6 +380,21 @@ def test_a_swapped_header_in_identity_quotes_no_name_or_date(con, tmp_path):
             "@", "lastName") + "\n" + rest)
     line = only_line(load(con, folder), Check.PARSE)
     assert line == ("Identity.identityID: 2 value(s) are not an id: a positive integer below "
-                    "2^53 (9,007,199,254,740,992); rows: identityID=(blank) (row 1), "
-                    "identityID=(blank) (row 2)")
+                    "2^53 (9,007,199,254,740,992); rows: row 1, row 2")
     assert "Student" not in line and "Teacher" not in line
+
+
+def test_a_swapped_header_in_person_shows_no_state_id_in_warnings(con, tmp_path):
+    """Found by the property-based test: with currentIdentityID and stateID swapped, the state
+    ids parsed as ids, pointed at no Identity row, and the warning printed them."""
+    folder = tiny().write(tmp_path / "s")
+    text = (folder / "Person.csv").read_text()
+    header, rest = text.split("\n", 1)
+    (folder / "Person.csv").write_text(
+        header.replace("stateID", "@").replace("currentIdentityID", "stateID").replace(
+            "@", "currentIdentityID") + "\n" + rest)
+    found = [f.line() for f in warnings(con, load(con, folder))]
+    assert "Person.currentIdentityID: 1 row(s) point at no Identity row; left out of the " \
+           "reports; rows: row 1" in found
+    person = [line for line in found if line.startswith("Person.")]
+    assert person and not [line for line in person if "=" in line.split("rows:")[1]]

@@ -25,8 +25,7 @@ def _drop(con: duckdb.DuckDBPyConnection, schema: str, table: Table, condition: 
     (n,) = con.execute(f"SELECT count(*) FROM {target} WHERE {condition}").fetchone() or (0,)
     if not n:
         return None
-    label = f"{key_label(table, shown)} || ' (row ' || (rowid + 1) || ')'" if numbered \
-        else key_label(table, shown)
+    label = key_label(table, shown, row="rowid + 1" if numbered or table.has_private else None)
     first = [clean(r[0]) for r in con.execute(
         f"SELECT {label} FROM {target} WHERE {condition} "
         f"ORDER BY rowid LIMIT {FIRST_N}").fetchall()]

@@ -337,9 +337,6 @@ class _TableLoader:
                    f"{KIND_FORMAT[col.kind]} ({wanted})")
         return False
 
-    def _key_label(self, prefix: str = "") -> str:
-        return key_label(self.table, prefix=prefix)
-
     def _first_rows(self, condition: str, col: Column | None) -> list[str]:
         """The first rows meeting `condition` (on the raw text, as `r`): key, row number and the
         value, shortened and with control characters escaped, so a message never carries a
@@ -349,14 +346,14 @@ class _TableLoader:
         never as its text. The value is quoted only from a table without private columns: in
         Person or Identity a misplaced header can put a name or birth date under any column,
         so nothing of those tables is ever quoted."""
-        quoted = col is not None and not any(c.private for c in self.table.columns)
+        quoted = col is not None and not self.table.has_private
         value = f"r.{q(col.name)}" if quoted and col is not None else "NULL"
+        label = key_label(self.table, prefix="t.", row="r.rowid + 1")
         found = self.con.execute(
-            f"SELECT {self._key_label('t.')}, r.rowid + 1, {value} FROM {self.raw} AS r "
+            f"SELECT {label}, {value} FROM {self.raw} AS r "
             f"POSITIONAL JOIN {self.target} AS t WHERE {condition} "
             f"ORDER BY r.rowid LIMIT {FIRST_N}").fetchall()
-        return [f"{clean(label)} (row {n})" + (f" {shown(v)}" if quoted else "")
-                for label, n, v in found]
+        return [clean(text) + (f" {shown(v)}" if quoted else "") for text, v in found]
 
     def _value_findings(self, columns: list[Column]) -> int:
         """Report values that cannot be used as declared; returns the table's row count.
@@ -413,22 +410,34 @@ class _TableLoader:
             f"FROM {self.target} {where})").fetchone() or (0, 0)
         if not groups:
             return
+        numbers = "string_agg((rowid + 1)::VARCHAR, ', ' ORDER BY rowid)"
+        label = (f"'rows ' || {numbers}" if self.table.has_private else
+                 f"{key_label(self.table)} || ' (rows ' || {numbers} || ')'")
         first = [clean(d[0]) for d in self.con.execute(
-            f"SELECT {self._key_label()} || ' (rows ' || string_agg((rowid + 1)::VARCHAR, ', ' "
-            f"ORDER BY rowid) || ')', min(rowid) AS r FROM {self.target} {where} "
+            f"SELECT {label}, min(rowid) AS r FROM {self.target} {where} "
             f"ORDER BY r LIMIT {FIRST_N}").fetchall()]
         self._fail(Check.KEYS, ", ".join(self.table.key), int(rows), first,
                    f"{groups} key value(s) appear more than once ({rows} rows)")
 
 
-def key_label(table: Table, extra: str | None = None, prefix: str = "") -> str:
-    """SQL labelling a row by its typed key (`rosterID=801`), and `extra` column when given:
-    the one way rows are named in every finding. `prefix` qualifies the columns (`t.`)."""
+def key_label(table: Table, extra: str | None = None, prefix: str = "",
+              row: str | None = None) -> str:
+    """SQL labelling a row in a finding: its typed key (`rosterID=801`), the `extra` column
+    when given, and its row number when `row` (SQL for the 1-based number) is given. The one
+    way rows are named in every finding; `prefix` qualifies the columns (`t.`).
+
+    A table with private columns (Person, Identity) is named by row number only: a misplaced
+    header can put a state id under personID or currentIdentityID, and digits parse as ids,
+    so no value of those tables is ever shown."""
+    if table.has_private:
+        return f"'row ' || ({row})" if row else "'(row)'"
     label = " || ', ' || ".join(
         f"{lit(k + '=')} || coalesce({prefix}{q(k)}::VARCHAR, '(blank)')" for k in table.key)
     if extra and extra not in table.key:
         label += (f" || ' (' || {lit(extra + '=')} || "
                   f"coalesce({prefix}{q(extra)}::VARCHAR, '(blank)') || ')'")
+    if row:
+        label += f" || ' (row ' || ({row}) || ')'"
     return label
 
 

@@ -125,6 +125,11 @@ class Table:
     def references(self) -> list[Column]:
         return [c for c in self.columns if c.references]
 
+    @property
+    def has_private(self) -> bool:
+        """Whether any column is private: then no value of the table is ever shown."""
+        return any(c.private for c in self.columns)
+
 
 def _i(name: str, ref: str | None = None, doc: str = "", required: bool = False) -> Column:
     return Column(name, Kind.INT, ref, doc=doc, required=required)
