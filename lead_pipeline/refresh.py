@@ -201,7 +201,8 @@ def run_school_refresh(school: str, snapshot: Path, *, output: Path | None = Non
     Holds the database lock (lib/dblock.py) for the whole run: waits for a running refresh."""
     import time
 
-    from lead_pipeline.defs.lead.school_refresh import add_school_partitions, school_refresh
+    from lead_pipeline.defs.lead.partitions import add_school_partitions
+    from lead_pipeline.defs.lead.school_refresh import school_refresh
     from lead_pipeline.lib import dblock
 
     snapshot = snapshot.resolve()

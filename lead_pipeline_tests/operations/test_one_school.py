@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import dagster as dg
+import pytest
+
 from lead_pipeline.cli import main
 from lead_pipeline.lib import publish
 from lead_pipeline.lib.lead.preview import preview_markdown
@@ -97,3 +100,19 @@ def test_slice_keeps_only_the_schools_rows(tmp_path: Path):
     assert part.rows["EmploymentAssignment"] == 1
     assert (tmp_path / "slice" / "manifest.json").is_file()
 
+
+
+def test_weekly_refresh_registers_the_included_schools_as_partitions(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """What the UI offers to materialise one school: every included school of the snapshot
+    refreshed last (an excluded classification is not one)."""
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    s = two_schools()
+    s.add("School", schoolID=30, districtID=1, number="020", name="Not Reported",
+          stateClassification="F1")
+    outcome = run_refresh(s.write(tmp_path / "w1"), database=tmp_path / "w.duckdb",
+                          output=tmp_path / "out")
+    assert outcome.success, outcome.problems
+    with dg.DagsterInstance.get() as instance:
+        assert instance.get_dynamic_partitions("school") == ["005", OTHER]

@@ -7,9 +7,11 @@ from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 from lead_pipeline.defs.lead.inputs import SNAPSHOT_DEPS, run_started, snapshot_frames
+from lead_pipeline.defs.lead.partitions import add_school_partitions
 from lead_pipeline.lib.codes import load_codes
 from lead_pipeline.lib.lead import reports
 from lead_pipeline.lib.lead.preview import preview_markdown
+from lead_pipeline.lib.lead.staging import included_schools
 
 STAGING = "lead_staging"
 REPORTS = "lead_reports"
@@ -19,10 +21,14 @@ KINDS = {"polars", "duckdb"}
 @dg.asset(key=["lead", "stg_sections"], group_name=STAGING, kinds=KINDS, deps=SNAPSHOT_DEPS,
           description="L-1…L-5, L-22: the sections in the reports, with school, calendar, "
           "course, dates (last day = Section End Date) and primary teacher; teacher names only "
-          "for active staff at the section's school (L-20).")
-def stg_sections(duckdb: DuckDBResource) -> pl.DataFrame:
+          "for active staff at the section's school (L-20). Registers the included schools' "
+          "numbers as partitions of lead/school_refresh.")
+def stg_sections(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> pl.DataFrame:
     tables, report = snapshot_frames(duckdb)
-    return reports.stg_sections(tables, load_codes(), report)
+    codes = load_codes()
+    add_school_partitions(context.instance, included_schools(tables, codes)["number"]
+                          .drop_nulls().to_list())
+    return reports.stg_sections(tables, codes, report)
 
 
 @dg.asset(key=["lead", "stg_section_students"], group_name=STAGING, kinds=KINDS,

@@ -13,11 +13,11 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
+from lead_pipeline.defs.lead.partitions import SCHOOLS
 from lead_pipeline.defs.resources import PipelineSettings
 from lead_pipeline.lib.lead.school import SchoolRefreshError, refresh_school
 from lead_pipeline.lib.snapshot import store
 
-SCHOOLS = dg.DynamicPartitionsDefinition(name="school")
 SCHOOL_REFRESH = dg.AssetKey(["lead", "school_refresh"])
 GROUP = "lead_one_school"
 
@@ -27,15 +27,6 @@ class SchoolRefreshConfig(dg.Config):
         default="",
         description="Snapshot folder holding the fixed records (any folder); empty means the "
         "folder of the current snapshot.")
-
-
-def add_school_partitions(instance: dg.DagsterInstance, numbers: list[str]) -> list[str]:
-    """Add the school numbers not yet partitions; returns the ones added."""
-    have = set(instance.get_dynamic_partitions(SCHOOLS.name or "school"))
-    new = sorted({n for n in numbers if n} - have)
-    if new:
-        instance.add_dynamic_partitions(SCHOOLS.name or "school", new)
-    return new
 
 
 @dg.asset(key=SCHOOL_REFRESH, group_name=GROUP, partitions_def=SCHOOLS,

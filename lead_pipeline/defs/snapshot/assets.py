@@ -15,10 +15,8 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-from lead_pipeline.defs.lead.school_refresh import add_school_partitions
 from lead_pipeline.defs.resources import PipelineSettings
 from lead_pipeline.lib.codes import load_codes
-from lead_pipeline.lib.lead.staging import included_schools
 from lead_pipeline.lib.snapshot import store
 from lead_pipeline.lib.snapshot.findings import Check, Finding
 from lead_pipeline.lib.snapshot.integrity import drop_invalid_rows
@@ -166,10 +164,6 @@ def snapshot_tables(context: dg.AssetExecutionContext,
         dropped = drop_invalid_rows(con, schema, present)
         store.add_findings(con, load_id, dropped)
         counts = store.row_counts(con, schema)
-        schools = store.frames(con, ["School"], schema=schema)
-    # the one-school refresh's partitions: the included schools' state numbers
-    add_school_partitions(context.instance, included_schools(schools, load_codes())["number"]
-                          .drop_nulls().to_list())
     for finding in dropped:
         context.log.warning(finding.line())
     for table in TABLES:
@@ -185,6 +179,3 @@ def snapshot_tables(context: dg.AssetExecutionContext,
         })
         for check in _warning_checks(table):
             yield _check_result(check, mine, key)
-
-
-
