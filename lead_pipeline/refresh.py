@@ -12,7 +12,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from lead_pipeline.defs.operations.jobs import run_config
+from lead_pipeline.defs.operations.jobs import op_name, run_config
 from lead_pipeline.defs.resources import resources
 from lead_pipeline.lib import publish
 from lead_pipeline.lib.snapshot import store
@@ -202,7 +202,7 @@ def run_school_refresh(school: str, snapshot: Path, *, output: Path | None = Non
     import time
 
     from lead_pipeline.defs.lead.partitions import add_school_partitions
-    from lead_pipeline.defs.lead.school_refresh import school_refresh
+    from lead_pipeline.defs.lead.school_refresh import SCHOOL_REFRESH, school_refresh
     from lead_pipeline.lib import dblock
 
     snapshot = snapshot.resolve()
@@ -217,7 +217,7 @@ def run_school_refresh(school: str, snapshot: Path, *, output: Path | None = Non
         add_school_partitions(instance, [school])
         result = dg.materialize(
             [school_refresh], resources=res, partition_key=school, instance=instance,
-            run_config={"ops": {"lead__school_refresh": {"config": {"folder": str(snapshot)}}},
+            run_config={"ops": {op_name(SCHOOL_REFRESH): {"config": {"folder": str(snapshot)}}},
                         "loggers": {"console": {"config": {"log_level": log_level}}}},
             raise_on_error=False)
     outcome.seconds = time.perf_counter() - started

@@ -16,9 +16,16 @@ from lead_pipeline.lib.lead.staging import included_schools
 STAGING = "lead_staging"
 REPORTS = "lead_reports"
 KINDS = {"polars", "duckdb"}
+STG_SECTIONS = dg.AssetKey(["lead", "stg_sections"])
+STG_SECTION_STUDENTS = dg.AssetKey(["lead", "stg_section_students"])
+CLASSES = dg.AssetKey(["lead", "classes"])
+STAFF = dg.AssetKey(["lead", "staff"])
+CASELOAD = dg.AssetKey(["lead", "caseload"])
+SCHOOLWIDE = dg.AssetKey(["lead", "schoolwide"])
+DETAIL = dg.AssetKey(["lead", "detail"])
 
 
-@dg.asset(key=["lead", "stg_sections"], group_name=STAGING, kinds=KINDS, deps=SNAPSHOT_DEPS,
+@dg.asset(key=STG_SECTIONS, group_name=STAGING, kinds=KINDS, deps=SNAPSHOT_DEPS,
           description="L-1…L-5, L-22: the sections in the reports, with school, calendar, "
           "course, dates (last day = Section End Date) and primary teacher; teacher names only "
           "for active staff at the section's school (L-20). Registers the included schools' "
@@ -31,8 +38,8 @@ def stg_sections(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> p
     return reports.stg_sections(tables, codes, report)
 
 
-@dg.asset(key=["lead", "stg_section_students"], group_name=STAGING, kinds=KINDS,
-          ins={"sections": dg.AssetIn(["lead", "stg_sections"])}, deps=SNAPSHOT_DEPS,
+@dg.asset(key=STG_SECTION_STUDENTS, group_name=STAGING, kinds=KINDS,
+          ins={"sections": dg.AssetIn(STG_SECTIONS)}, deps=SNAPSHOT_DEPS,
           description="L-6…L-15, L-23: one row per section and student counted on the "
           "section's last day, with the chosen enrollment, state grade, disability, EL, gifted, "
           "ILPA, race and case manager. These are the Detail rows of every section.")
@@ -50,13 +57,13 @@ def _previewed(context: dg.AssetExecutionContext, frame: pl.DataFrame) -> pl.Dat
     return frame
 
 
-_SECTIONS = dg.AssetIn(["lead", "stg_sections"])
-_STUDENTS = dg.AssetIn(["lead", "stg_section_students"])
-_COUNTED = dg.AssetIn(["lead", "stg_section_students"],
+_SECTIONS = dg.AssetIn(STG_SECTIONS)
+_STUDENTS = dg.AssetIn(STG_SECTION_STUDENTS)
+_COUNTED = dg.AssetIn(STG_SECTION_STUDENTS,
                       metadata={"columns": list(reports.COUNTED_COLUMNS)})
 
 
-@dg.asset(key=["lead", "classes"], group_name=REPORTS, kinds=KINDS,
+@dg.asset(key=CLASSES, group_name=REPORTS, kinds=KINDS,
           ins={"sections": _SECTIONS, "students": _COUNTED},
           description="Classes: one row per included section with its count block, sorted by "
           "school name, calendar, structure, course number, section number (lead.md §4).")
@@ -67,7 +74,7 @@ def classes(context: dg.AssetExecutionContext, duckdb: DuckDBResource, sections:
                                                run_started(context)))
 
 
-@dg.asset(key=["lead", "staff"], group_name=REPORTS, kinds=KINDS, deps=SNAPSHOT_DEPS,
+@dg.asset(key=STAFF, group_name=REPORTS, kinds=KINDS, deps=SNAPSHOT_DEPS,
           description="Staff: one row per active staff person (L-20) x school x type x alt "
           "type from the latest such assignment, with the EPSB ID (L-21).")
 def staff(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> pl.DataFrame:
@@ -75,7 +82,7 @@ def staff(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> pl.DataF
     return _previewed(context, reports.staff(tables, load_codes(), report, run_started(context)))
 
 
-@dg.asset(key=["lead", "caseload"], group_name=REPORTS, kinds=KINDS, ins={"students": _COUNTED},
+@dg.asset(key=CASELOAD, group_name=REPORTS, kinds=KINDS, ins={"students": _COUNTED},
           deps=SNAPSHOT_DEPS,
           description="Caseload (district level): one row per case manager (L-23) and one with "
           "a blank Person ID for students with a disability and no case manager.")
@@ -85,7 +92,7 @@ def caseload(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
     return reports.caseload(tables, students, load_codes(), report, run_started(context))
 
 
-@dg.asset(key=["lead", "schoolwide"], group_name=REPORTS, kinds=KINDS,
+@dg.asset(key=SCHOOLWIDE, group_name=REPORTS, kinds=KINDS,
           ins={"students": _COUNTED}, deps=SNAPSHOT_DEPS,
           description="Schoolwide: one row per included school over its distinct students.")
 def schoolwide(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
@@ -101,7 +108,7 @@ class DetailConfig(dg.Config):
         "'enter the SectionID desired').")
 
 
-@dg.asset(key=["lead", "detail"], group_name=REPORTS, kinds=KINDS,
+@dg.asset(key=DETAIL, group_name=REPORTS, kinds=KINDS,
           ins={"sections": _SECTIONS, "students": _STUDENTS},
           description="Detail: student-level rows of the requested sections only (run config "
           "section_ids); empty when none was requested.")

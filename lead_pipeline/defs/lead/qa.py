@@ -15,6 +15,13 @@ import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from lead_pipeline.defs.io import table_of
+from lead_pipeline.defs.lead.assets import (
+    CASELOAD,
+    CLASSES,
+    SCHOOLWIDE,
+    STAFF,
+    STG_SECTION_STUDENTS,
+)
 from lead_pipeline.defs.lead.inputs import snapshot_frames
 from lead_pipeline.defs.snapshot.assets import table_key
 from lead_pipeline.lib.lead import history
@@ -24,23 +31,18 @@ from lead_pipeline.lib.lead.staging import Report
 
 QA = "lead_qa"
 FINDINGS = dg.AssetKey(["lead", "findings"])
-PUBLISHED = dg.AssetKey(["publish", "latest"])
 REPORT_KEYS: dict[str, dg.AssetKey] = {
-    "Classes": dg.AssetKey(["lead", "classes"]), "Staff": dg.AssetKey(["lead", "staff"]),
-    "Caseload": dg.AssetKey(["lead", "caseload"]),
-    "Schoolwide": dg.AssetKey(["lead", "schoolwide"]),
-}
+    "Classes": CLASSES, "Staff": STAFF, "Caseload": CASELOAD, "Schoolwide": SCHOOLWIDE}
 _INS = {
     "classes": dg.AssetIn(REPORT_KEYS["Classes"]), "staff": dg.AssetIn(REPORT_KEYS["Staff"]),
     "caseload": dg.AssetIn(REPORT_KEYS["Caseload"]),
     "schoolwide": dg.AssetIn(REPORT_KEYS["Schoolwide"]),
 }
-STUDENTS = dg.AssetKey(["lead", "stg_section_students"])
 STUDENT_COLUMNS = ["sectionID", "personID", "stateID", "ilpa", "activeIep", "sectionEndDate",
                    "enrollmentID"]
 """What QaInputs.students holds: read by name, not through the IO manager, so the step does
 not hold every column of millions of counted-student rows at state scale."""
-_EMPLOYMENT = [table_key("Employment"), table_key("District"), STUDENTS]
+_EMPLOYMENT = [table_key("Employment"), table_key("District"), STG_SECTION_STUDENTS]
 _READS = [*(a.key for a in _INS.values()), *_EMPLOYMENT]
 FIRST_IDS = 10
 
@@ -51,7 +53,7 @@ def qa_inputs(duckdb: DuckDBResource, classes: pl.DataFrame, staff: pl.DataFrame
     tables, report = snapshot_frames(duckdb, ["Employment"])
     with duckdb.get_connection() as con:
         students = con.execute(
-            f"SELECT {', '.join(STUDENT_COLUMNS)} FROM {table_of(STUDENTS)}").pl()
+            f"SELECT {', '.join(STUDENT_COLUMNS)} FROM {table_of(STG_SECTION_STUDENTS)}").pl()
     return QaInputs(classes, staff, caseload, schoolwide, students,
                     employed_people(tables, report)), report
 

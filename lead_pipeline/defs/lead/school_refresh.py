@@ -14,6 +14,7 @@ from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 from lead_pipeline.defs.lead.partitions import SCHOOLS
+from lead_pipeline.defs.publish.assets import LATEST
 from lead_pipeline.defs.resources import PipelineSettings
 from lead_pipeline.lib.lead.school import SchoolRefreshError, refresh_school
 from lead_pipeline.lib.snapshot import store
@@ -31,7 +32,7 @@ class SchoolRefreshConfig(dg.Config):
 
 @dg.asset(key=SCHOOL_REFRESH, group_name=GROUP, partitions_def=SCHOOLS,
           kinds={"duckdb", "polars", "excel"},
-          deps=[dg.AssetKey(["publish", "latest"])],
+          deps=[LATEST],
           description="One school on demand (partition = state school number): that school's "
           "rows of the snapshot folder in the run config go through the same staging, reports "
           "and Q- rules as the weekly refresh; schools/LEAD_<school>.xlsx inside the folder "

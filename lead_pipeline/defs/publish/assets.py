@@ -17,6 +17,9 @@ import duckdb
 import polars as pl
 from dagster_duckdb import DuckDBResource
 
+from lead_pipeline.defs.kias.assets import FILES as KIAS_FILES
+from lead_pipeline.defs.lead.qa import FINDINGS
+from lead_pipeline.defs.lead.workbooks import WORKBOOKS
 from lead_pipeline.defs.resources import PipelineSettings
 from lead_pipeline.lib import publish
 from lead_pipeline.lib.lead import history
@@ -24,12 +27,10 @@ from lead_pipeline.lib.snapshot import store
 from lead_pipeline.lib.snapshot.schema import TABLES
 
 LATEST = dg.AssetKey(["publish", "latest"])
-FINDINGS = dg.AssetKey(["lead", "findings"])
 
 
 @dg.asset(key=LATEST, group_name="publish", kinds={"filesystem"},
-          ins={"found": dg.AssetIn(FINDINGS)},
-          deps=[dg.AssetKey(["lead", "workbooks"]), dg.AssetKey(["kias", "files"])],
+          ins={"found": dg.AssetIn(FINDINGS)}, deps=[WORKBOOKS, KIAS_FILES],
           description="Publishes the run as one unit: moves its staging folder to "
           "OUTPUT/END_YEAR/SNAPSHOT_DATE, points OUTPUT/latest at it, makes its snapshot the "
           "current one and records its findings for the next Changes sheets. A run that fails "

@@ -159,7 +159,7 @@ def snapshot_tables(context: dg.AssetExecutionContext,
         load = store.pending(con)
         if load is None:
             raise dg.Failure("no snapshot is waiting to be published: materialise "
-                             "snapshot/candidate (the weekly_refresh job) first")
+                             f"{CANDIDATE.to_user_string()} (the weekly_refresh job) first")
         load_id, schema, present = load.load_id, load.schema, load.present
         dropped = drop_invalid_rows(con, schema, present)
         store.add_findings(con, load_id, dropped)
