@@ -20,4 +20,4 @@ def defs() -> dg.Definitions:
     # one process: steps share the single-writer DuckDB file and skip ~2 s of process start-up
     # each (stack-notes.md)
     return dg.Definitions.merge(
-        found, dg.Definitions(resources=resources(), executor=dg.in_process_executor))
+        found, dg.Definitions(resources=resources().as_dict(), executor=dg.in_process_executor))

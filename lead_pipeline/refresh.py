@@ -72,7 +72,7 @@ def _holding_database_lock(fn):  # type: ignore[no-untyped-def]
 
         database = kwargs.get("database")
         with dblock.hold(Path(database) if database else Path(
-                resources()["duckdb"].database)):  # type: ignore[attr-defined]
+                resources().duckdb.database)):
             return fn(*args, **kwargs)
     return wrapper
 
@@ -114,17 +114,17 @@ def run_refresh(snapshot: Path, *, output: Path | None = None, database: Path | 
     snapshot = snapshot.resolve()
     res = resources(None if database is None else str(database),
                     **({"output_dir": str(output.resolve())} if output else {}))
-    db_path = Path(res["duckdb"].database)  # type: ignore[attr-defined]
-    output_dir = Path(res["settings"].output_dir)  # type: ignore[attr-defined]
+    db_path = Path(res.duckdb.database)
+    output_dir = Path(res.settings.output_dir)
     outcome = RefreshOutcome(success=False, database=db_path, snapshot=snapshot,
                              output=output_dir)
-    with res["duckdb"].get_connection() as con:  # type: ignore[attr-defined]
+    with res.duckdb.get_connection() as con:
         before = _state(con, output_dir)
     with _instance() as instance:
         config = run_config(str(snapshot), sections=sections, accept_smaller=accept_smaller)
         result = dg.materialize(
             all_assets(),
-            resources=res,
+            resources=res.as_dict(),
             run_config={**config,
                         "loggers": {"console": {"config": {"log_level": log_level}}}},
             instance=instance,
@@ -152,7 +152,7 @@ def run_refresh(snapshot: Path, *, output: Path | None = None, database: Path | 
 
     # the same resource (same DuckDB configuration) as the run: a read-only connection beside a
     # writable one that is still open in this process would be refused
-    with res["duckdb"].get_connection() as con:  # type: ignore[attr-defined]
+    with res.duckdb.get_connection() as con:
         outcome.load_id = store.latest_load_id(con)
         if outcome.load_id is not None:
             for finding in store.findings(con, outcome.load_id):
@@ -208,15 +208,15 @@ def run_school_refresh(school: str, snapshot: Path, *, output: Path | None = Non
     snapshot = snapshot.resolve()
     res = resources(None if database is None else str(database),
                     **({"output_dir": str(output.resolve())} if output else {}))
-    db_path = Path(res["duckdb"].database)  # type: ignore[attr-defined]
+    db_path = Path(res.duckdb.database)
     outcome = SchoolRefreshOutcome(False, school, snapshot,
-                                   Path(res["settings"].output_dir),  # type: ignore[attr-defined]
+                                   Path(res.settings.output_dir),
                                    db_path)
     started = time.perf_counter()
     with dblock.hold(db_path), _instance() as instance:
         add_school_partitions(instance, [school])
         result = dg.materialize(
-            [school_refresh], resources=res, partition_key=school, instance=instance,
+            [school_refresh], resources=res.as_dict(), partition_key=school, instance=instance,
             run_config={"ops": {op_name(SCHOOL_REFRESH): {"config": {"folder": str(snapshot)}}},
                         "loggers": {"console": {"config": {"log_level": log_level}}}},
             raise_on_error=False)

@@ -3,12 +3,11 @@ around the pure functions of lib/lead. Frames are stored as DuckDB tables `lead.
 
 import dagster as dg
 import polars as pl
-from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-from lead_pipeline.defs.lead.inputs import SNAPSHOT_DEPS, run_started, snapshot_frames
+from lead_pipeline.defs.lead.inputs import LEAD_TABLES, SNAPSHOT_DEPS, run_started
 from lead_pipeline.defs.lead.partitions import add_school_partitions
-from lead_pipeline.lib.codes import load_codes
+from lead_pipeline.defs.resources import SnapshotResource
 from lead_pipeline.lib.lead import reports
 from lead_pipeline.lib.lead.preview import preview_markdown
 from lead_pipeline.lib.lead.staging import included_schools
@@ -30,12 +29,12 @@ DETAIL = dg.AssetKey(["lead", "detail"])
           "course, dates (last day = Section End Date) and primary teacher; teacher names only "
           "for active staff at the section's school (L-20). Registers the included schools' "
           "numbers as partitions of lead/school_refresh.")
-def stg_sections(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> pl.DataFrame:
-    tables, report = snapshot_frames(duckdb)
-    codes = load_codes()
+def stg_sections(context: dg.AssetExecutionContext, snapshot: SnapshotResource
+                 ) -> pl.DataFrame:
+    tables, codes = snapshot.frames(LEAD_TABLES), snapshot.codes()
     add_school_partitions(context.instance, included_schools(tables, codes)["number"]
                           .drop_nulls().to_list())
-    return reports.stg_sections(tables, codes, report)
+    return reports.stg_sections(tables, codes, snapshot.report())
 
 
 @dg.asset(key=STG_SECTION_STUDENTS, group_name=STAGING, kinds=KINDS,
@@ -43,9 +42,9 @@ def stg_sections(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> p
           description="L-6…L-15, L-23: one row per section and student counted on the "
           "section's last day, with the chosen enrollment, state grade, disability, EL, gifted, "
           "ILPA, race and case manager. These are the Detail rows of every section.")
-def stg_section_students(duckdb: DuckDBResource, sections: pl.DataFrame) -> pl.DataFrame:
-    tables, report = snapshot_frames(duckdb)
-    return reports.stg_section_students(tables, load_codes(), report, sections)
+def stg_section_students(snapshot: SnapshotResource, sections: pl.DataFrame) -> pl.DataFrame:
+    return reports.stg_section_students(snapshot.frames(LEAD_TABLES), snapshot.codes(),
+                                        snapshot.report(), sections)
 
 
 def _previewed(context: dg.AssetExecutionContext, frame: pl.DataFrame) -> pl.DataFrame:
@@ -67,38 +66,37 @@ _COUNTED = dg.AssetIn(STG_SECTION_STUDENTS,
           ins={"sections": _SECTIONS, "students": _COUNTED},
           description="Classes: one row per included section with its count block, sorted by "
           "school name, calendar, structure, course number, section number (lead.md §4).")
-def classes(context: dg.AssetExecutionContext, duckdb: DuckDBResource, sections: pl.DataFrame,
-            students: pl.DataFrame) -> pl.DataFrame:
-    _, report = snapshot_frames(duckdb, ["District"])
-    return _previewed(context, reports.classes(sections, students, load_codes(), report,
-                                               run_started(context)))
+def classes(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
+            sections: pl.DataFrame, students: pl.DataFrame) -> pl.DataFrame:
+    return _previewed(context, reports.classes(sections, students, snapshot.codes(),
+                                               snapshot.report(), run_started(context)))
 
 
 @dg.asset(key=STAFF, group_name=REPORTS, kinds=KINDS, deps=SNAPSHOT_DEPS,
           description="Staff: one row per active staff person (L-20) x school x type x alt "
           "type from the latest such assignment, with the EPSB ID (L-21).")
-def staff(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> pl.DataFrame:
-    tables, report = snapshot_frames(duckdb)
-    return _previewed(context, reports.staff(tables, load_codes(), report, run_started(context)))
+def staff(context: dg.AssetExecutionContext, snapshot: SnapshotResource) -> pl.DataFrame:
+    return _previewed(context, reports.staff(snapshot.frames(LEAD_TABLES), snapshot.codes(),
+                                             snapshot.report(), run_started(context)))
 
 
 @dg.asset(key=CASELOAD, group_name=REPORTS, kinds=KINDS, ins={"students": _COUNTED},
           deps=SNAPSHOT_DEPS,
           description="Caseload (district level): one row per case manager (L-23) and one with "
           "a blank Person ID for students with a disability and no case manager.")
-def caseload(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
+def caseload(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
              students: pl.DataFrame) -> pl.DataFrame:
-    tables, report = snapshot_frames(duckdb)
-    return reports.caseload(tables, students, load_codes(), report, run_started(context))
+    return reports.caseload(snapshot.frames(LEAD_TABLES), students, snapshot.codes(),
+                            snapshot.report(), run_started(context))
 
 
 @dg.asset(key=SCHOOLWIDE, group_name=REPORTS, kinds=KINDS,
           ins={"students": _COUNTED}, deps=SNAPSHOT_DEPS,
           description="Schoolwide: one row per included school over its distinct students.")
-def schoolwide(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
+def schoolwide(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
                students: pl.DataFrame) -> pl.DataFrame:
-    tables, report = snapshot_frames(duckdb)
-    return _previewed(context, reports.schoolwide(tables, students, load_codes(), report,
+    return _previewed(context, reports.schoolwide(snapshot.frames(LEAD_TABLES), students,
+                                                  snapshot.codes(), snapshot.report(),
                                                   run_started(context)))
 
 
@@ -112,11 +110,11 @@ class DetailConfig(dg.Config):
           ins={"sections": _SECTIONS, "students": _STUDENTS},
           description="Detail: student-level rows of the requested sections only (run config "
           "section_ids); empty when none was requested.")
-def detail(context: dg.AssetExecutionContext, config: DetailConfig, duckdb: DuckDBResource,
-           sections: pl.DataFrame, students: pl.DataFrame) -> pl.DataFrame:
-    _, report = snapshot_frames(duckdb, ["District"])
+def detail(context: dg.AssetExecutionContext, config: DetailConfig,
+           snapshot: SnapshotResource, sections: pl.DataFrame,
+           students: pl.DataFrame) -> pl.DataFrame:
     unknown = sorted(set(config.section_ids) - set(sections["sectionID"].to_list()))
     if unknown:
         context.log.warning(f"sections not in the reports (not included by L-4): {unknown}")
-    return reports.detail(sections, students, load_codes(), report, run_started(context),
-                          config.section_ids)
+    return reports.detail(sections, students, snapshot.codes(), snapshot.report(),
+                          run_started(context), config.section_ids)

@@ -12,7 +12,6 @@ from collections.abc import Iterator, Sequence
 
 import dagster as dg
 import polars as pl
-from dagster_duckdb import DuckDBResource
 
 from lead_pipeline.defs.io import table_of
 from lead_pipeline.defs.lead.assets import (
@@ -22,7 +21,7 @@ from lead_pipeline.defs.lead.assets import (
     STAFF,
     STG_SECTION_STUDENTS,
 )
-from lead_pipeline.defs.lead.inputs import snapshot_frames
+from lead_pipeline.defs.resources import SnapshotResource
 from lead_pipeline.defs.snapshot.assets import table_key
 from lead_pipeline.lib.lead import history
 from lead_pipeline.lib.lead.rules import RULES, QaInputs, Rule, by_rule, employed_people, generic
@@ -47,11 +46,11 @@ _READS = [*(a.key for a in _INS.values()), *_EMPLOYMENT]
 FIRST_IDS = 10
 
 
-def qa_inputs(duckdb: DuckDBResource, classes: pl.DataFrame, staff: pl.DataFrame,
+def qa_inputs(snapshot: SnapshotResource, classes: pl.DataFrame, staff: pl.DataFrame,
               caseload: pl.DataFrame, schoolwide: pl.DataFrame) -> tuple[QaInputs, Report]:
     """The rules' inputs: the stored reports and students, plus who is employed (Q-I1)."""
-    tables, report = snapshot_frames(duckdb, ["Employment"])
-    with duckdb.get_connection() as con:
+    tables, report = snapshot.frames(["Employment", "District"]), snapshot.report()
+    with snapshot.duckdb.get_connection() as con:
         students = con.execute(
             f"SELECT {', '.join(STUDENT_COLUMNS)} FROM {table_of(STG_SECTION_STUDENTS)}").pl()
     return QaInputs(classes, staff, caseload, schoolwide, students,
@@ -103,13 +102,13 @@ def build_quality_checks(rules: Sequence[Rule] = RULES) -> dg.AssetChecksDefinit
 
     @dg.multi_asset_check(specs=specs, name="lead_quality_rules", can_subset=True, ins=_INS,
                           description="lead.md §5: the Q- rules over the LEAD reports.")
-    def lead_quality_rules(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource,
+    def lead_quality_rules(context: dg.AssetCheckExecutionContext, snapshot: SnapshotResource,
                            classes: pl.DataFrame, staff: pl.DataFrame, caseload: pl.DataFrame,
                            schoolwide: pl.DataFrame
                            ) -> Iterator[dg.AssetCheckResult]:
-        inputs, report = qa_inputs(duckdb, classes, staff, caseload, schoolwide)
-        found = rule_findings(inputs, rules=rules)
-        with duckdb.get_connection() as con:
+        inputs, report = qa_inputs(snapshot, classes, staff, caseload, schoolwide)
+        found = rule_findings(inputs, snapshot.codes(), rules=rules)
+        with snapshot.duckdb.get_connection() as con:
             previous = history.previous(con, report.district_number, report.snapshot_date)
             before = None if previous is None else history.published_findings(con, previous)
         counts: dict[str, dict[str, int]] = {}
@@ -140,11 +139,11 @@ lead_quality_rules = build_quality_checks()
 @dg.asset(key=FINDINGS, group_name=QA, kinds={"polars", "duckdb"}, ins=_INS, deps=_EMPLOYMENT,
           description="Every finding of the Q- rules (lead.md §5) on this refresh, one row per "
           "finding with the Issues sheet columns (outputs.md); the same rows as the checks.")
-def findings(context: dg.AssetExecutionContext, duckdb: DuckDBResource, classes: pl.DataFrame,
-             staff: pl.DataFrame, caseload: pl.DataFrame,
+def findings(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
+             classes: pl.DataFrame, staff: pl.DataFrame, caseload: pl.DataFrame,
              schoolwide: pl.DataFrame) -> pl.DataFrame:
-    inputs, _ = qa_inputs(duckdb, classes, staff, caseload, schoolwide)
-    found = rule_findings(inputs)
+    inputs, _ = qa_inputs(snapshot, classes, staff, caseload, schoolwide)
+    found = rule_findings(inputs, snapshot.codes())
     levels = dict(found.group_by("Level").len().iter_rows())
     context.add_output_metadata({
         "findings": dg.MetadataValue.int(found.height),

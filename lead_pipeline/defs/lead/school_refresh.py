@@ -10,14 +10,12 @@ findings enter the history under the school's scope (lib/lead/school.py).
 from pathlib import Path
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 from lead_pipeline.defs.lead.partitions import SCHOOLS
 from lead_pipeline.defs.publish.assets import LATEST
-from lead_pipeline.defs.resources import PipelineSettings
+from lead_pipeline.defs.resources import PipelineSettings, SnapshotResource
 from lead_pipeline.lib.lead.school import SchoolRefreshError, refresh_school
-from lead_pipeline.lib.snapshot import store
 
 SCHOOL_REFRESH = dg.AssetKey(["lead", "school_refresh"])
 GROUP = "lead_one_school"
@@ -40,19 +38,14 @@ class SchoolRefreshConfig(dg.Config):
           "snapshot date it was built from) and its findings enter the history, so its Changes "
           "sheet shows what the fix resolved. Every other file stays as it was.")
 def school_refresh(context: dg.AssetExecutionContext, config: SchoolRefreshConfig,
-                   duckdb: DuckDBResource, settings: PipelineSettings) -> dg.MaterializeResult:
+                   snapshot: SnapshotResource, settings: PipelineSettings
+                   ) -> dg.MaterializeResult:
     school = context.partition_key
-    with duckdb.get_connection() as con:
-        folder = config.folder
-        if not folder:
-            current = store.current(con)
-            if current is None:
-                raise dg.Failure("no current snapshot: name a snapshot folder in the run "
-                                 "config or run the weekly refresh first")
-            folder = current.folder
+    folder = config.folder or snapshot.current().folder
+    with snapshot.duckdb.get_connection() as con:
         try:
             out = refresh_school(Path(folder).resolve(), school, Path(settings.output_dir), con,
-                                 run_id=context.run.run_id)
+                                 run_id=context.run.run_id, codes=snapshot.codes())
         except SchoolRefreshError as exc:
             for line in exc.problems:
                 context.log.error(line)

@@ -15,8 +15,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-from lead_pipeline.defs.resources import PipelineSettings
-from lead_pipeline.lib.codes import load_codes
+from lead_pipeline.defs.resources import PipelineSettings, SnapshotResource
 from lead_pipeline.lib.snapshot import store
 from lead_pipeline.lib.snapshot.findings import Check, Finding
 from lead_pipeline.lib.snapshot.integrity import drop_invalid_rows
@@ -82,13 +81,14 @@ def _check_result(check: Check, findings: list[Finding], asset: dg.AssetKey
                                    description=c.description) for c in BLOCKING],
 )
 def candidate(context: dg.AssetExecutionContext, config: SnapshotConfig,
-              duckdb: DuckDBResource, settings: PipelineSettings) -> Iterator[object]:
+              snapshot: SnapshotResource, settings: PipelineSettings) -> Iterator[object]:
     folder = Path(config.folder or settings.snapshot_dir).resolve()
-    with duckdb.get_connection() as con:
+    included = snapshot.codes().included_classifications
+    with snapshot.duckdb.get_connection() as con:
         baseline = store.baseline(con, accept_smaller=config.accept_smaller)
         load_id, schema = store.new_load_schema(con, context.run.run_id)
         result = load_folder(con, folder, schema, baseline=baseline,
-                             included_classifications=load_codes().included_classifications)
+                             included_classifications=included)
         store.record_load(con, load_id, result, result.findings)
     m = result.manifest
     context.log.info(
