@@ -1,5 +1,7 @@
-"""The weekly refresh: one unpartitioned run over every asset (snapshot -> LEAD -> KIAS ->
-publish), a district-wide pass, not one run per school. The one-school asset is left out."""
+"""The two runs an operator starts: the weekly refresh, one unpartitioned run over every asset
+(snapshot -> LEAD -> KIAS -> publish), a district-wide pass, not one run per school; and the
+one-school refresh, a partition of the one asset the weekly refresh leaves out. The schedule,
+the sensor and the command line all start these jobs."""
 
 import dagster as dg
 
@@ -8,6 +10,7 @@ from lead_pipeline.defs.lead.school_refresh import SCHOOL_REFRESH
 from lead_pipeline.defs.snapshot.assets import CANDIDATE
 
 WEEKLY = "weekly_refresh"
+ONE_SCHOOL = "one_school_refresh"
 
 
 def op_name(key: dg.AssetKey) -> str:
@@ -26,6 +29,14 @@ weekly_refresh = dg.define_asset_job(
     tags={"lead/trigger": "weekly"},
 )
 
+one_school_refresh = dg.define_asset_job(
+    ONE_SCHOOL,
+    selection=dg.AssetSelection.assets(SCHOOL_REFRESH),  # partitioned by its asset's SCHOOLS
+    description="One school (the partition, its state school number) rebuilt from the snapshot "
+    f"folder of the run config (ops.{op_name(SCHOOL_REFRESH)}.config.folder; default: the "
+    "current snapshot's) into the published `latest`.",
+)
+
 
 def run_config(folder: str, *, sections: list[int] | None = None,
                accept_smaller: bool = False) -> dict[str, object]:
@@ -37,3 +48,8 @@ def run_config(folder: str, *, sections: list[int] | None = None,
     if sections:
         ops[op_name(DETAIL)] = {"config": {"section_ids": list(sections)}}
     return {"ops": ops}
+
+
+def school_run_config(folder: str) -> dict[str, object]:
+    """The one-school refresh's run config: the snapshot folder holding the fixed records."""
+    return {"ops": {op_name(SCHOOL_REFRESH): {"config": {"folder": folder}}}}
