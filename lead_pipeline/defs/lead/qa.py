@@ -24,6 +24,7 @@ from lead_pipeline.defs.lead.assets import (
 )
 from lead_pipeline.defs.resources import SnapshotResource
 from lead_pipeline.defs.snapshot.assets import table_key
+from lead_pipeline.lib import markdown
 from lead_pipeline.lib.lead import history
 from lead_pipeline.lib.lead.rules import RULES, QaInputs, Rule, by_rule, employed_people, generic
 from lead_pipeline.lib.lead.rules import findings as rule_findings
@@ -55,12 +56,8 @@ def qa_inputs(snapshot: SnapshotResource, classes: pl.DataFrame, staff: pl.DataF
 
 def first_ids(found: pl.DataFrame) -> str:
     """A markdown table of the first findings' ids (school, section, person; never names)."""
-    lines = ["| School Number | Section ID | Person ID |", "|---|---|---|"]
-    for school, section, person in found.head(FIRST_IDS).select(
-            "School Number", "Section ID", "Person ID").iter_rows():
-        lines.append(f"| {school or ''} | {'' if section is None else section} | "
-                     f"{'' if person is None else person} |")
-    return "\n".join(lines)
+    columns = ["School Number", "Section ID", "Person ID"]
+    return markdown.table(columns, found.head(FIRST_IDS).select(columns).iter_rows())
 
 
 def check_metadata(rule: Rule, found: pl.DataFrame, previous: history.Publication | None,

@@ -15,6 +15,7 @@ from pydantic import Field
 from lead_pipeline.defs.lead.partitions import SCHOOLS
 from lead_pipeline.defs.publish.assets import LATEST
 from lead_pipeline.defs.resources import PipelineSettings, SnapshotResource
+from lead_pipeline.lib import markdown
 from lead_pipeline.lib.lead.school import SchoolRefreshError, refresh_school
 
 SCHOOL_REFRESH = dg.AssetKey(["lead", "school_refresh"])
@@ -62,9 +63,7 @@ def school_refresh(context: dg.AssetExecutionContext, config: SchoolRefreshConfi
         "findings": dg.MetadataValue.int(out.findings),
         "new": dg.MetadataValue.int(out.new),
         "resolved": dg.MetadataValue.int(out.resolved),
-        "slice_rows": dg.MetadataValue.md("\n".join(
-            ["| table | rows |", "|---|---|"]
-            + [f"| {t} | {n} |" for t, n in out.rows.items()])),
+        "slice_rows": dg.MetadataValue.md(markdown.table(["table", "rows"], out.rows.items())),
         "dagster/row_count": dg.MetadataValue.int(sum(out.rows.values())),
         "seconds": dg.MetadataValue.md(", ".join(
             f"{k} {v:.2f} s" for k, v in out.seconds.items())),

@@ -16,6 +16,7 @@ from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 from lead_pipeline.defs.resources import PipelineSettings, SnapshotResource
+from lead_pipeline.lib import markdown
 from lead_pipeline.lib.snapshot import store
 from lead_pipeline.lib.snapshot.findings import Check, Finding
 from lead_pipeline.lib.snapshot.integrity import drop_invalid_rows
@@ -50,10 +51,9 @@ def findings_metadata(findings: list[Finding]) -> dict[str, dg.MetadataValue]:
         "rows": dg.MetadataValue.int(sum(f.rows for f in findings)),
     }
     if findings:
-        lines = ["| where | rows | message | first rows |", "|---|---|---|---|"]
-        lines += [f"| {f.where} | {f.rows} | {f.message} | {'; '.join(f.first)} |"
-                  for f in findings[:50]]
-        meta["details"] = dg.MetadataValue.md("\n".join(lines))
+        meta["details"] = dg.MetadataValue.md(markdown.table(
+            ["where", "rows", "message", "first rows"],
+            [(f.where, f.rows, f.message, "; ".join(f.first)) for f in findings[:50]]))
     return meta
 
 
