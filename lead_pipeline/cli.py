@@ -25,6 +25,8 @@ def _rates(values: list[str]) -> dict[str, float]:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
+    # imported per command: each costs its import (the generator Polars and NumPy, ~0.5 s;
+    # the refresh Dagster, ~2 s) and only one of them runs
     from lead_pipeline.lib.generator import ProblemRates, generate
 
     if args.no_problems:
@@ -46,7 +48,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def cmd_refresh_school(args: argparse.Namespace) -> int:
     """`refresh --school NNN`: replace that school's workbook in the published `latest`."""
-    from lead_pipeline.refresh import run_school_refresh
+    from lead_pipeline.refresh import run_school_refresh  # Dagster: see cmd_generate
 
     outcome = run_school_refresh(args.school, Path(args.snapshot), output=Path(args.output),
                                  database=Path(args.database) if args.database else None,
@@ -64,7 +66,7 @@ def cmd_refresh_school(args: argparse.Namespace) -> int:
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
-    from lead_pipeline.refresh import run_refresh
+    from lead_pipeline.refresh import run_refresh  # Dagster: see cmd_generate
 
     if args.school:
         return cmd_refresh_school(args)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from lead_pipeline.defs.resources import resources
+from lead_pipeline.defs.resources import Resources, resources
 from lead_pipeline.lib.permissions import restrict_umask
 
 # Dagster's code server and run workers (started by `dagster dev`, the webserver or the daemon)
@@ -14,10 +14,16 @@ from lead_pipeline.lib.permissions import restrict_umask
 restrict_umask()
 
 
-@dg.definitions
-def defs() -> dg.Definitions:
+def definitions_with(res: Resources) -> dg.Definitions:
+    """Everything under defs/ bound to `res`: with the default resources what the UI loads, with
+    a command line's database and folders what `lead-pipeline refresh` runs."""
     found = dg.load_from_defs_folder(path_within_project=Path(__file__).parent)
     # one process: steps share the single-writer DuckDB file and skip ~2 s of process start-up
     # each (stack-notes.md)
     return dg.Definitions.merge(
-        found, dg.Definitions(resources=resources(), executor=dg.in_process_executor))
+        found, dg.Definitions(resources=res.as_dict(), executor=dg.in_process_executor))
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return definitions_with(resources())

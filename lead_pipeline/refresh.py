@@ -1,22 +1,44 @@
-"""Run the refresh in-process: the same assets the UI and the schedule run, for scripts and CI.
+"""Run the refresh in-process: the jobs the UI, the schedule and the sensor run
+(defs/operations/jobs.py), for the command line, scripts and CI.
 
-The outcome is read back from the run's events and from the DuckDB file, so what the command
-prints is what an operator would see in the Dagster UI.
+Each run executes a job of the project's Definitions, bound to this refresh's database and
+folders, with the in-process executor, in the project's Dagster instance when DAGSTER_HOME is
+set (so it shows in the UI's run history). The outcome is read back from the run's events and
+from the DuckDB file, so what the command prints is what an operator would see in the UI.
 """
 
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dagster as dg
+import duckdb
 
-from lead_pipeline.defs.operations.jobs import run_config
-from lead_pipeline.defs.resources import resources
-from lead_pipeline.lib import publish
+from lead_pipeline.definitions import definitions_with
+from lead_pipeline.defs.lead.partitions import add_school_partitions
+from lead_pipeline.defs.lead.school_refresh import SCHOOL_REFRESH
+from lead_pipeline.defs.operations.jobs import (
+    ONE_SCHOOL,
+    WEEKLY,
+    op_name,
+    run_config,
+    school_run_config,
+)
+from lead_pipeline.defs.resources import Resources, resources
+from lead_pipeline.lib import dblock, publish
 from lead_pipeline.lib.snapshot import store
 from lead_pipeline.lib.snapshot.findings import clean
+
+if TYPE_CHECKING:  # a dependency of dagster's, named here only to type cause()
+    from dagster_shared.error import SerializableErrorInfo
+
+TAGS = {"lead/trigger": "command_line"}
+"""Run tags that tell a refresh started in-process from a scheduled or sensed one."""
 
 
 @dataclass
@@ -61,80 +83,67 @@ def _instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.ephemeral()
 
 
-def _holding_database_lock(fn):  # type: ignore[no-untyped-def]
-    """Hold the DuckDB file's lock (lib/dblock.py) for the whole refresh, reading the outcome
-    back included: a UI run or another refresh on the same file waits, never fails."""
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
-        from lead_pipeline.lib import dblock
-
-        database = kwargs.get("database")
-        with dblock.hold(Path(database) if database else Path(
-                resources()["duckdb"].database)):  # type: ignore[attr-defined]
-            return fn(*args, **kwargs)
-    return wrapper
+def _resources(database: Path | None, output: Path | None) -> Resources:
+    return resources(database, **({"output_dir": str(output.resolve())} if output else {}))
 
 
-def all_assets() -> list[dg.AssetsDefinition]:
-    from lead_pipeline.definitions import defs
-
-    found = defs()
-    # asset checks defined apart from their assets (the Q- rules) are AssetsDefinitions too
-    return [a for a in [*(found.assets or []), *(found.asset_checks or [])]
-            if isinstance(a, dg.AssetsDefinition)
-            and a.partitions_def is None]  # the one-school asset: run_school_refresh
+def _console(log_level: str) -> dict[str, object]:
+    """Run config of Dagster's console log: quiet by default, the outcome carries what the
+    caller prints."""
+    return {"loggers": {"console": {"config": {"log_level": log_level}}}}
 
 
-def _state(con: object, output_dir: Path) -> tuple[int | None, str | None]:
+def _int(metadata: Mapping[str, dg.MetadataValue], name: str) -> int:
+    value = metadata[name].value if name in metadata else 0
+    return value if isinstance(value, int) else 0
+
+
+def _state(con: duckdb.DuckDBPyConnection, output_dir: Path) -> tuple[int | None, str | None]:
     """The current snapshot's load and the folder `latest` points at: what a refresh that
     does not publish must leave as it found."""
-    snap = store.current(con)  # type: ignore[arg-type]
+    snap = store.current(con)
     where = publish.latest(output_dir)
     return (snap.load_id if snap else None), (str(where) if where else None)
 
 
-def cause(error: object) -> str:
+def cause(error: SerializableErrorInfo) -> str:
     """The first line of the innermost error of a failed step — the user's exception, not
     Dagster's "Error occurred while executing op" wrapper — without control characters."""
-    while getattr(error, "cause", None) is not None:
-        error = error.cause  # type: ignore[attr-defined]
-    text = str(getattr(error, "message", "") or "step failed").strip()
+    while error.cause is not None:
+        error = error.cause
+    text = (error.message or "step failed").strip()
     line = text.splitlines()[0] if text else "step failed"
     return clean(line[:300] + ("…" if len(line) > 300 else ""))
 
 
-@_holding_database_lock
 def run_refresh(snapshot: Path, *, output: Path | None = None, database: Path | None = None,
                 sections: list[int] | None = None, accept_smaller: bool = False,
                 log_level: str = "CRITICAL") -> RefreshOutcome:
-    """Materialise every asset on `snapshot`. Dagster's console log is quiet by default: the
-    outcome carries what the caller prints."""
+    """Run the job `weekly_refresh` on `snapshot`. Holds the database lock (lib/dblock.py) for
+    the whole refresh, reading the outcome back included: a UI run or another refresh on the
+    same file waits, never fails."""
     snapshot = snapshot.resolve()
-    res = resources(None if database is None else str(database),
-                    **({"output_dir": str(output.resolve())} if output else {}))
-    db_path = Path(res["duckdb"].database)  # type: ignore[attr-defined]
-    output_dir = Path(res["settings"].output_dir)  # type: ignore[attr-defined]
-    outcome = RefreshOutcome(success=False, database=db_path, snapshot=snapshot,
-                             output=output_dir)
-    with res["duckdb"].get_connection() as con:  # type: ignore[attr-defined]
+    res = _resources(database, output)
+    with dblock.hold(res.duckdb.database):
+        return _weekly(res, snapshot, run_config(
+            str(snapshot), sections=sections, accept_smaller=accept_smaller), log_level)
+
+
+def _weekly(res: Resources, snapshot: Path, config: dict[str, object],
+            log_level: str) -> RefreshOutcome:
+    output_dir = Path(res.settings.output_dir)
+    outcome = RefreshOutcome(success=False, database=Path(res.duckdb.database),
+                             snapshot=snapshot, output=output_dir)
+    with res.duckdb.get_connection() as con:
         before = _state(con, output_dir)
     with _instance() as instance:
-        config = run_config(str(snapshot), sections=sections, accept_smaller=accept_smaller)
-        result = dg.materialize(
-            all_assets(),
-            resources=res,
-            run_config={**config,
-                        "loggers": {"console": {"config": {"log_level": log_level}}}},
-            instance=instance,
-            raise_on_error=False,
-        )
+        result = definitions_with(res).resolve_job_def(WEEKLY).execute_in_process(
+            run_config={**config, **_console(log_level)}, instance=instance, tags=TAGS,
+            raise_on_error=False)
         for ev in result.get_asset_check_evaluations():
             outcome.checks.append(CheckOutcome(
                 asset=ev.asset_key.to_user_string(), name=ev.check_name, passed=ev.passed,
-                severity=ev.severity.value,
-                findings=int(ev.metadata["findings"].value) if "findings" in ev.metadata else 0))
+                severity=ev.severity.value, findings=_int(ev.metadata, "findings")))
         failures = [e for e in result.all_events if e.is_step_failure]
         started: dict[str, float] = {}
         for entry in instance.all_logs(result.run_id):
@@ -152,7 +161,7 @@ def run_refresh(snapshot: Path, *, output: Path | None = None, database: Path | 
 
     # the same resource (same DuckDB configuration) as the run: a read-only connection beside a
     # writable one that is still open in this process would be refused
-    with res["duckdb"].get_connection() as con:  # type: ignore[attr-defined]
+    with res.duckdb.get_connection() as con:
         outcome.load_id = store.latest_load_id(con)
         if outcome.load_id is not None:
             for finding in store.findings(con, outcome.load_id):
@@ -197,45 +206,34 @@ class SchoolRefreshOutcome:
 def run_school_refresh(school: str, snapshot: Path, *, output: Path | None = None,
                        database: Path | None = None, log_level: str = "CRITICAL"
                        ) -> SchoolRefreshOutcome:
-    """Materialise `lead/school_refresh` for one school partition from `snapshot`, in-process.
-    Holds the database lock (lib/dblock.py) for the whole run: waits for a running refresh."""
-    import time
-
-    from lead_pipeline.defs.lead.school_refresh import add_school_partitions, school_refresh
-    from lead_pipeline.lib import dblock
-
+    """Run the job `one_school_refresh` for the partition `school` from `snapshot`. Holds the
+    database lock (lib/dblock.py) for the whole run: waits for a running refresh."""
     snapshot = snapshot.resolve()
-    res = resources(None if database is None else str(database),
-                    **({"output_dir": str(output.resolve())} if output else {}))
-    db_path = Path(res["duckdb"].database)  # type: ignore[attr-defined]
-    outcome = SchoolRefreshOutcome(False, school, snapshot,
-                                   Path(res["settings"].output_dir),  # type: ignore[attr-defined]
-                                   db_path)
+    res = _resources(database, output)
+    outcome = SchoolRefreshOutcome(False, school, snapshot, Path(res.settings.output_dir),
+                                   Path(res.duckdb.database))
     started = time.perf_counter()
-    with dblock.hold(db_path), _instance() as instance:
-        add_school_partitions(instance, [school])
-        result = dg.materialize(
-            [school_refresh], resources=res, partition_key=school, instance=instance,
-            run_config={"ops": {"lead__school_refresh": {"config": {"folder": str(snapshot)}}},
-                        "loggers": {"console": {"config": {"log_level": log_level}}}},
-            raise_on_error=False)
+    with dblock.hold(res.duckdb.database), _instance() as instance:
+        add_school_partitions(instance, [school])  # a throwaway instance has none yet
+        result = definitions_with(res).resolve_job_def(ONE_SCHOOL).execute_in_process(
+            run_config={**school_run_config(str(snapshot)), **_console(log_level)},
+            partition_key=school, instance=instance, tags=TAGS, raise_on_error=False)
     outcome.seconds = time.perf_counter() - started
     outcome.success = result.success
-    for event in result.all_events:
-        if event.is_step_materialization:
-            meta = event.materialization.metadata  # type: ignore[union-attr]
-            outcome.path = Path(str(meta["file"].value))
-            outcome.snapshot_date = str(meta["snapshot_date"].value)
-            outcome.findings = int(meta["findings"].value)  # type: ignore[arg-type]
-            outcome.new = int(meta["new"].value)  # type: ignore[arg-type]
-            outcome.resolved = int(meta["resolved"].value)  # type: ignore[arg-type]
-        if event.is_step_failure:
-            data = event.step_failure_data
-            user = data.user_failure_data if data else None
-            if user is not None and user.description:
-                outcome.problems += user.description.split("; ")
-            elif data and data.error:
-                outcome.problems.append(data.error.message.strip().splitlines()[0])
-            else:
-                outcome.problems.append(f"{event.step_key}: step failed")
+    for materialization in result.asset_materializations_for_node(op_name(SCHOOL_REFRESH)):
+        meta = materialization.metadata
+        outcome.path = Path(str(meta["file"].value))
+        outcome.snapshot_date = str(meta["snapshot_date"].value)
+        outcome.findings = _int(meta, "findings")
+        outcome.new = _int(meta, "new")
+        outcome.resolved = _int(meta, "resolved")
+    for event in result.get_step_failure_events():
+        data = event.step_failure_data
+        user = data.user_failure_data if data else None
+        if user is not None and user.description:
+            outcome.problems += user.description.split("; ")
+        elif data and data.error:
+            outcome.problems.append(data.error.message.strip().splitlines()[0])
+        else:
+            outcome.problems.append(f"{event.step_key}: step failed")
     return outcome

@@ -134,13 +134,15 @@ def load_frames(snapshot: Snapshot, folder: Path) -> dict[str, Any]:
     typed tables as Polars frames: what the report functions see in a refresh."""
     import duckdb
 
+    from lead_pipeline.lib.codes import load_codes
     from lead_pipeline.lib.snapshot import store
     from lead_pipeline.lib.snapshot.integrity import drop_invalid_rows
     from lead_pipeline.lib.snapshot.reader import load_folder
 
     snapshot.write(folder)
     with duckdb.connect(str(folder / "test.duckdb")) as con:
-        result = load_folder(con, folder, "s")
+        result = load_folder(con, folder, "s",
+                             included_classifications=load_codes().included_classifications)
         assert not result.blocking, [f.line() for f in result.blocking]
         drop_invalid_rows(con, "s", result.present)
         return store.frames(con, [t.name for t in TABLES], schema="s")

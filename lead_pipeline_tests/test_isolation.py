@@ -13,7 +13,7 @@ import textwrap
 import uuid
 from pathlib import Path
 
-from lead_pipeline.defs.resources import PipelineSettings
+from lead_pipeline.defs.resources import PipelineSettings, resources
 from lead_pipeline.lib import paths
 from lead_pipeline_tests.conftest import (
     DATA,
@@ -57,7 +57,7 @@ def test_write_targets_are_in_a_temporary_folder_outside_the_checkout():
                  paths.default_snapshots_root(), settings.output_dir, settings.snapshots_root):
         assert _inside(path, SCRATCH) and not _inside(path, ROOT), path
     assert Path(settings.snapshot_dir) == DATA / "sample"
-    assert Path(settings.reference_dir) == DATA / "reference"
+    assert Path(resources().snapshot.reference_dir) == DATA / "reference"
 
 
 def test_each_process_gets_its_own_folder_whatever_the_shell_had(tmp_path: Path):

@@ -1,15 +1,30 @@
-"""The only place resources are bound: the DuckDB file and the project's folders."""
+"""The only place resources are bound: the DuckDB file, the project's folders, and the snapshot a
+refresh builds from with the code tables it is read with.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: Dagster reads the resource classes' annotations
+at runtime (a string `ResourceDependency[...]` is not recognised as one)."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import dagster as dg
+import duckdb
+import polars as pl
 from dagster_duckdb import DuckDBResource
+from pydantic import Field, PrivateAttr
 
+from lead_pipeline.defs.io import DuckDBFrameIOManager
 from lead_pipeline.lib import dblock, paths
+from lead_pipeline.lib.codes import Codes, load_codes
+from lead_pipeline.lib.kias.reference import KiasCodes, load_kias_codes
+from lead_pipeline.lib.lead.staging import Report, report_of
+from lead_pipeline.lib.snapshot import store
+
+NO_SNAPSHOT = "no snapshot has passed integrity yet: refresh the snapshot stage"
+NO_CURRENT = ("no current snapshot: name a snapshot folder in the run config or run the weekly "
+              "refresh first")
 
 
 class PipelineSettings(dg.ConfigurableResource):
@@ -17,7 +32,6 @@ class PipelineSettings(dg.ConfigurableResource):
 
     snapshot_dir: str = str(paths.default_snapshot_dir())
     output_dir: str = str(paths.default_output_dir())
-    reference_dir: str = str(paths.reference_dir())
     snapshots_root: str = str(paths.default_snapshots_root())
     """Where weekend snapshot folders arrive (the schedule and sensor take the newest)."""
     keep_weeks: int = 8
@@ -40,15 +54,96 @@ class LockedDuckDBResource(DuckDBResource):
             yield resource
 
 
-def warehouse(database: str | None = None) -> DuckDBResource:
+class SnapshotResource(dg.ConfigurableResource):
+    """The snapshot a run builds its outputs from, and the code tables it reads it with.
+
+    The snapshot is the load awaiting publication (this run's), else the current one
+    (store.for_reports): a run builds from the snapshot it loaded, which becomes current only
+    when publish/latest commits. Without one, every method fails the step with one clear
+    message. The code tables are read from `reference_dir` the first time a step asks, once
+    per resource instance (Dagster makes one per run), never from a process-wide cache.
+    """
+
+    duckdb: dg.ResourceDependency[DuckDBResource]
+    reference_dir: str = Field(
+        default=str(paths.reference_dir()),
+        description="Folder of the code tables (data/reference: one CSV per table).")
+
+    _codes: Codes | None = PrivateAttr(default=None)
+    _kias_codes: KiasCodes | None = PrivateAttr(default=None)
+
+    @staticmethod
+    def _for_reports(con: duckdb.DuckDBPyConnection) -> store.CurrentSnapshot:
+        snap = store.for_reports(con)
+        if snap is None:
+            raise dg.Failure(NO_SNAPSHOT)
+        return snap
+
+    def snapshot(self) -> store.CurrentSnapshot:
+        """The snapshot this run builds from (pending load, else current), or a dg.Failure."""
+        with self.duckdb.get_connection() as con:
+            return self._for_reports(con)
+
+    def current(self) -> store.CurrentSnapshot:
+        """The current snapshot (the one `latest` was published from), or a dg.Failure: what a
+        one-school refresh rebuilds from when its run config names no folder."""
+        with self.duckdb.get_connection() as con:
+            snap = store.current(con)
+        if snap is None:
+            raise dg.Failure(NO_CURRENT)
+        return snap
+
+    def frames(self, names: Sequence[str]) -> dict[str, pl.DataFrame]:
+        """Tables of the run's snapshot as Polars frames."""
+        with self.duckdb.get_connection() as con:
+            return store.frames(con, list(names), schema=self._for_reports(con).schema)
+
+    def report(self) -> Report:
+        """The district's header facts every LEAD row starts with, and the report's dates."""
+        with self.duckdb.get_connection() as con:
+            snap = self._for_reports(con)
+            district = store.frames(con, ["District"], schema=snap.schema)
+        return report_of(district, snap.end_year, snap.snapshot_date)
+
+    def codes(self) -> Codes:
+        """The LEAD code tables (spec/codes.md) of `reference_dir`."""
+        if self._codes is None:
+            self._codes = load_codes(Path(self.reference_dir))
+        return self._codes
+
+    def kias_codes(self) -> KiasCodes:
+        """The KIAS code tables (kias.md §6) of `reference_dir`."""
+        if self._kias_codes is None:
+            self._kias_codes = load_kias_codes(Path(self.reference_dir))
+        return self._kias_codes
+
+
+@dataclass(frozen=True)
+class Resources:
+    """Every resource of a run, typed, so callers read `res.duckdb.database` as what it is;
+    `as_dict()` is the mapping Dagster binds (the keys are the assets' parameter names)."""
+
+    duckdb: LockedDuckDBResource
+    settings: PipelineSettings
+    snapshot: SnapshotResource
+    io_manager: DuckDBFrameIOManager
+
+    def as_dict(self) -> dict[str, object]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def warehouse(database: str | Path | None = None) -> LockedDuckDBResource:
     path = paths.default_database() if database is None else Path(database)
     path.parent.mkdir(parents=True, exist_ok=True)
     return LockedDuckDBResource(database=str(path))
 
 
-def resources(database: str | None = None, **settings: str) -> dict[str, object]:
-    from lead_pipeline.defs.io import DuckDBFrameIOManager
-
+def resources(database: str | Path | None = None, *, reference_dir: str | None = None,
+              **settings: str) -> Resources:
+    """The resources of a run on `database` (default lib.paths'), the code tables of
+    `reference_dir` (default lib.paths') and PipelineSettings overridden by `settings`."""
     duckdb = warehouse(database)
-    return {"duckdb": duckdb, "settings": PipelineSettings(**settings),
-            "io_manager": DuckDBFrameIOManager(duckdb=duckdb)}
+    snapshot = (SnapshotResource(duckdb=duckdb) if reference_dir is None
+                else SnapshotResource(duckdb=duckdb, reference_dir=reference_dir))
+    return Resources(duckdb=duckdb, settings=PipelineSettings(**settings), snapshot=snapshot,
+                     io_manager=DuckDBFrameIOManager(duckdb=duckdb))

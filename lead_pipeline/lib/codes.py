@@ -1,13 +1,14 @@
 """The code tables of spec/codes.md, read from data/reference/ (one CSV per table).
 
 Kept as data so a district can correct a label or add a code without a code change; every
-rule and report reads them through `load_codes`, never from literals.
+rule and report reads them through `load_codes`, never from literals. The Dagster assets get
+them from the snapshot resource, which reads its configured folder once per run
+(defs/resources.py); the default folder is for the generator, the tests and scripts.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import polars as pl
@@ -46,8 +47,8 @@ class Codes:
         return tuple(rows["stateEventCode"])
 
 
-@cache
 def load_codes(folder: Path | None = None) -> Codes:
+    """The code tables in `folder` (default: lib.paths.reference_dir()), read anew each call."""
     folder = folder or reference_dir()
     schools = read_reference(folder, "school_classification")
     courses = read_reference(folder, "state_course_code")

@@ -17,6 +17,7 @@ from typing import Any
 
 import polars as pl
 
+from lead_pipeline.lib.codes import load_codes
 from lead_pipeline.lib.kias import columns, population, validation
 from lead_pipeline.lib.kias.reference import event_categories, load_kias_codes
 from lead_pipeline.lib.snapshot.schema import TABLES, Kind
@@ -211,7 +212,8 @@ class Case:
         tables = frames_of(self.s)
         codes = load_kias_codes()
         present = ["EventCodeCategory"] if self.event_codes_in_snapshot else []
-        categories, _ = event_categories(tables, present)
+        categories, _ = event_categories(
+            tables, present, reference=load_codes().event_code_category)
         found = population.candidates(tables, codes, population.Params.for_year(2027, **params),
                                       categories)
         return Result(found, columns.extract(found, codes, keys=True),

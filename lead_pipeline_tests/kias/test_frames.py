@@ -7,6 +7,7 @@ from pathlib import Path
 
 from polars.testing import assert_frame_equal
 
+from lead_pipeline.lib.codes import load_codes
 from lead_pipeline.lib.kias import columns, population
 from lead_pipeline.lib.kias.reference import event_categories, load_kias_codes
 from lead_pipeline.lib.snapshot.schema import TABLES
@@ -42,7 +43,7 @@ def test_in_memory_frames_match_the_snapshot_reader(tmp_path: Path):
         assert_frame_equal(made[table.name], read[table.name], check_row_order=False), table.name
     codes = load_kias_codes()
     params = population.Params.for_year(2027)
-    cats, _ = event_categories(read, [])
+    cats, _ = event_categories(read, [], reference=load_codes().event_code_category)
     extracts = [columns.extract(population.candidates(t, codes, params, cats), codes)
                 for t in (made, read)]
     assert_frame_equal(*extracts)

@@ -15,6 +15,7 @@ import duckdb
 import polars as pl
 import pytest
 
+from lead_pipeline.lib.codes import load_codes
 from lead_pipeline.lib.generator import ProblemRates, generate
 from lead_pipeline.lib.kias import columns, population, validation
 from lead_pipeline.lib.kias.reference import event_categories, load_kias_codes
@@ -27,13 +28,16 @@ STUDENTS, SCHOOLS, SEED = 500, 2, 11
 
 
 def kias_of(folder: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, dict]:
+    reference = load_codes()
     with duckdb.connect(str(folder / "test.duckdb")) as con:
-        result = load_folder(con, folder, "s")
+        result = load_folder(con, folder, "s",
+                             included_classifications=reference.included_classifications)
         assert not result.blocking, [f.line() for f in result.blocking]
         drop_invalid_rows(con, "s", result.present)
         tables = store.frames(con, [t.name for t in TABLES], schema="s")
     codes = load_kias_codes()
-    categories, source = event_categories(tables, result.present)
+    categories, source = event_categories(tables, result.present,
+                                          reference=reference.event_code_category)
     assert source == "snapshot"  # the generator writes its EventCodeCategory
     found = population.candidates(tables, codes, population.Params.for_year(2027), categories)
     planted = json.loads((folder / "planted.json").read_text())["planted"]

@@ -15,12 +15,14 @@ import pytest
 from lead_pipeline.defs.kias import assets as kias_assets
 from lead_pipeline.defs.kias.assets import SKIPPED, KiasConfig, params_of
 from lead_pipeline.defs.resources import resources
+from lead_pipeline.lib.kias.reference import load_kias_codes
 from lead_pipeline.lib.paths import project_root
 from lead_pipeline.lib.snapshot.schema import TABLES, Family
 from lead_pipeline.refresh import RefreshOutcome, run_refresh
 from lead_pipeline_tests.builders import tiny
 
 FILES = ["KIAS_165.csv", "KIAS_165.html", "KIAS_Validation_165.xlsx"]
+CODES = load_kias_codes()
 
 
 
@@ -88,7 +90,7 @@ def test_snapshot_without_kias_tables_writes_no_kias_files(tmp_path: Path):
     result = dg.materialize([kias_assets.candidates, kias_assets.extract,
                              kias_assets.kias_validation, kias_assets.files],
                             resources=resources(str(tmp_path / "w.duckdb"),
-                                                output_dir=str(tmp_path / "out")))
+                                                output_dir=str(tmp_path / "out")).as_dict())
     events = result.get_asset_materialization_events()
     assert len(events) == 4
     for event in events:
@@ -97,18 +99,18 @@ def test_snapshot_without_kias_tables_writes_no_kias_files(tmp_path: Path):
 
 
 def test_2_1_editor_parameters_from_run_config():
-    default = params_of(KiasConfig(), 2027)
+    default = params_of(KiasConfig(), 2027, CODES)
     assert (default.start, default.end) == (date(2026, 7, 1), date(2027, 6, 30))
     assert default.grades is default.calendar_ids is default.person_ids is None
     assert default.qualifying_codes is None
     params = params_of(KiasConfig(start_date="2026-09-01", end_date="2026-12-31",
                                   grades=["KG"], calendar_ids=[100], person_ids=[1, 5],
-                                  newer_kb_codes=True), 2027)
+                                  newer_kb_codes=True), 2027, CODES)
     assert (params.start, params.end) == (date(2026, 9, 1), date(2026, 12, 31))
     assert params.grades == {"KG"} and params.calendar_ids == {100}
     assert params.person_ids == {1, 5} and "750" in params.qualifying_codes
     assert "710" not in params.qualifying_codes  # A2: the newer list
     with pytest.raises(dg.Failure, match="not a date"):
-        params_of(KiasConfig(start_date="09/01/2026"), 2027)
+        params_of(KiasConfig(start_date="09/01/2026"), 2027, CODES)
     with pytest.raises(dg.Failure, match="after end"):
-        params_of(KiasConfig(start_date="2027-01-01", end_date="2026-12-31"), 2027)
+        params_of(KiasConfig(start_date="2027-01-01", end_date="2026-12-31"), 2027, CODES)

@@ -1,13 +1,16 @@
 """Two processes on one real DuckDB file: the weekly refresh and a one-school refresh submitted
-while it runs. The second waits for the first (lib/dblock.py) and both finish correctly."""
+while it runs. The second waits for the first (lib/dblock.py) and both finish correctly. And the
+lock itself: re-entrant within a process, waiting (with a message) across processes, 0660."""
 
 from __future__ import annotations
 
 import fcntl
 import json
 import os
+import stat
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -72,3 +75,43 @@ def test_one_school_submitted_during_weekly_run_waits_and_both_finish(tmp_path: 
         == "2026-11-21"
     assert custom_properties(latest / FILE)["snapshot_date"] == "2026-11-28"
     assert ("Resolved", "Q-C2", OTHER, 610) in changes(latest / FILE)
+
+
+def test_lock_is_reentrant_within_a_process_whichever_thread_asks(tmp_path: Path):
+    db = tmp_path / "w.duckdb"
+    heard: list[str] = []
+    with dblock.hold(db, on_wait=heard.append):
+        with dblock.hold(db, on_wait=heard.append):  # the run's resource inside the refresh
+            assert _held_by_other(db)
+        got: list[bool] = []
+
+        def other_thread() -> None:
+            with dblock.hold(db, on_wait=heard.append):
+                got.append(True)
+
+        inner = threading.Thread(target=other_thread)
+        inner.start()
+        inner.join(timeout=5)
+        assert got == [True]  # another thread of the process does not wait either
+        assert _held_by_other(db)
+    assert heard == [] and not _held_by_other(db)
+    assert stat.S_IMODE(dblock.lock_path(db).stat().st_mode) == 0o660
+
+
+def test_lock_held_by_another_process_is_waited_for_with_a_message(tmp_path: Path):
+    db = tmp_path / "w.duckdb"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\n"
+         "from lead_pipeline.lib import dblock\n"
+         f"with dblock.hold({str(db)!r}):\n"
+         "    print('held', flush=True)\n"
+         "    time.sleep(1.5)\n"],
+        cwd=project_root(), stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    heard: list[str] = []
+    started = time.monotonic()
+    with dblock.hold(db, on_wait=heard.append):
+        waited = time.monotonic() - started
+        assert holder.wait(timeout=10) == 0  # it finished before we got the lock
+    assert waited > 0.5
+    assert heard == [f"another run holds {dblock.lock_path(db)}; waiting for it to finish"]

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import dagster as dg
+import pytest
+
 from lead_pipeline.cli import main
 from lead_pipeline.lib import publish
 from lead_pipeline.lib.lead.preview import preview_markdown
@@ -97,3 +100,28 @@ def test_slice_keeps_only_the_schools_rows(tmp_path: Path):
     assert part.rows["EmploymentAssignment"] == 1
     assert (tmp_path / "slice" / "manifest.json").is_file()
 
+
+
+def test_runs_are_the_defined_jobs_and_register_the_schools(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """With DAGSTER_HOME set, the command line's runs are the UI's jobs in its run history, and
+    the weekly one leaves what the UI offers to materialise one school: every included school
+    of its snapshot (an excluded classification is not one)."""
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    db, out = tmp_path / "w.duckdb", tmp_path / "out"
+    s = two_schools()
+    s.add("School", schoolID=30, districtID=1, number="020", name="Not Reported",
+          stateClassification="F1")
+    outcome = run_refresh(s.write(tmp_path / "w1"), database=db, output=out)
+    assert outcome.success, outcome.problems
+    with dg.DagsterInstance.get() as instance:
+        assert instance.get_dynamic_partitions("school") == ["005", OTHER]
+    school = run_school_refresh(OTHER, two_schools(fixed=True).write(tmp_path / "fixed"),
+                                database=db, output=out)
+    assert school.success, school.problems
+    with dg.DagsterInstance.get() as instance:
+        runs = [(r.job_name, r.tags.get("dagster/partition"), r.tags["lead/trigger"])
+                for r in reversed(instance.get_runs())]
+    assert runs == [("weekly_refresh", None, "command_line"),
+                    ("one_school_refresh", OTHER, "command_line")]

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from lead_pipeline.lib.codes import load_codes
 from lead_pipeline.lib.snapshot.findings import Check, Finding
 from lead_pipeline.lib.snapshot.integrity import drop_invalid_rows
 from lead_pipeline.lib.snapshot.reader import Baseline, LoadResult, load_folder
@@ -30,7 +31,8 @@ def con(tmp_path: Path):
 
 def load(con: duckdb.DuckDBPyConnection, folder: Path,
          baseline: Baseline | None = None) -> LoadResult:
-    return load_folder(con, folder, SCHEMA, baseline=baseline)
+    return load_folder(con, folder, SCHEMA, baseline=baseline,
+                       included_classifications=load_codes().included_classifications)
 
 
 def lines(result: LoadResult, check: Check) -> list[str]:

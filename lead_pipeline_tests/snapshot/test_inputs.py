@@ -15,6 +15,7 @@ import duckdb
 import polars as pl
 import pytest
 
+from lead_pipeline.lib.codes import load_codes
 from lead_pipeline.lib.snapshot.findings import Check, Finding
 from lead_pipeline.lib.snapshot.integrity import drop_invalid_rows
 from lead_pipeline.lib.snapshot.reader import LoadResult, load_folder
@@ -31,7 +32,8 @@ def con(tmp_path: Path):
 
 
 def load(con: duckdb.DuckDBPyConnection, folder: Path) -> LoadResult:
-    return load_folder(con, folder, SCHEMA)
+    return load_folder(con, folder, SCHEMA,
+                       included_classifications=load_codes().included_classifications)
 
 
 def rows(con: duckdb.DuckDBPyConnection, table: str, cols: str = "*") -> list[tuple]:

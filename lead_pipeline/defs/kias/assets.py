@@ -12,13 +12,12 @@ from datetime import date, datetime
 
 import dagster as dg
 import polars as pl
-from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-from lead_pipeline.defs.resources import PipelineSettings
+from lead_pipeline.defs.resources import PipelineSettings, SnapshotResource
 from lead_pipeline.defs.snapshot.assets import table_key
 from lead_pipeline.lib.kias import columns, output, population, validation
-from lead_pipeline.lib.kias.reference import event_categories, load_kias_codes
+from lead_pipeline.lib.kias.reference import KiasCodes, event_categories
 from lead_pipeline.lib.publish import run_staging
 from lead_pipeline.lib.snapshot import store
 from lead_pipeline.lib.snapshot.schema import TABLES, Family
@@ -70,24 +69,15 @@ def _day(text: str, name: str) -> date | None:
         raise dg.Failure(f"kias config {name}: {text!r} is not a date YYYY-MM-DD") from None
 
 
-def params_of(config: KiasConfig, end_year: int) -> population.Params:
+def params_of(config: KiasConfig, end_year: int, codes: KiasCodes) -> population.Params:
     params = population.Params.for_year(
         end_year, start=_day(config.start_date, "start_date"),
         end=_day(config.end_date, "end_date"), grades=config.grades or None,
         calendar_ids=config.calendar_ids or None, person_ids=config.person_ids,
-        qualifying_codes=load_kias_codes().newer_kb_codes if config.newer_kb_codes else None)
+        qualifying_codes=codes.newer_kb_codes if config.newer_kb_codes else None)
     if params.start > params.end:
         raise dg.Failure(f"kias config: start {params.start} is after end {params.end}")
     return params
-
-
-def _current(duckdb: DuckDBResource, names: list[str]
-             ) -> tuple[store.CurrentSnapshot, dict[str, pl.DataFrame]]:
-    with duckdb.get_connection() as con:
-        snap = store.for_reports(con)  # this run's load until publish/latest makes it current
-        if snap is None:
-            raise dg.Failure("no snapshot has passed integrity yet: refresh the snapshot stage")
-        return snap, store.frames(con, names, schema=snap.schema)
 
 
 def _skipped(current: store.CurrentSnapshot) -> dict[str, dg.MetadataValue]:
@@ -102,11 +92,12 @@ def _skipped(current: store.CurrentSnapshot) -> dict[str, dg.MetadataValue]:
           "resolution's exact day count (§3.6) and the student's IDEA/foster status on the "
           "incident date. Run config: the editor parameters.")
 def candidates(context: dg.AssetExecutionContext, config: KiasConfig,
-               duckdb: DuckDBResource) -> pl.DataFrame:
-    current, tables = _current(duckdb, KIAS_READS)
-    params = params_of(config, current.end_year)
-    categories, source = event_categories(tables, current.present)
-    found = population.candidates(tables, load_kias_codes(), params, categories)
+               snapshot: SnapshotResource) -> pl.DataFrame:
+    current, tables = snapshot.snapshot(), snapshot.frames(KIAS_READS)
+    params = params_of(config, current.end_year, snapshot.kias_codes())
+    categories, source = event_categories(
+        tables, current.present, reference=snapshot.codes().event_code_category)
+    found = population.candidates(tables, snapshot.kias_codes(), params, categories)
     qualifying = found.filter(pl.col("qualifies"))
     context.add_output_metadata({
         **_skipped(current),
@@ -138,10 +129,10 @@ def candidates(context: dg.AssetExecutionContext, config: KiasConfig,
           "columns in seed order as text (blank = empty), sorted by Building ID, KIDS ID, "
           "incident date, event, code. (DuckDB names are case-insensitive, so the table "
           "kias.extract stores col 42, which differs from col 8 only in case, as '…_1'.)")
-def extract(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
+def extract(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
             found: pl.DataFrame) -> pl.DataFrame:
-    current, _ = _current(duckdb, [])
-    rows = columns.extract(found, load_kias_codes())
+    current = snapshot.snapshot()
+    rows = columns.extract(found, snapshot.kias_codes())
     context.add_output_metadata({
         **_skipped(current),
         "rows": dg.MetadataValue.int(rows.height),
@@ -157,10 +148,10 @@ def extract(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
           "weapon code 100-500 on the event whose firearm discipline method does not fit the "
           "student's IDEA status on the incident date (missing counts as invalid); the rows of "
           "the Findings sheet.")
-def kias_validation(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
+def kias_validation(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
                     found: pl.DataFrame) -> pl.DataFrame:
-    current, _ = _current(duckdb, [])
-    rows = validation.findings(found, load_kias_codes())
+    current = snapshot.snapshot()
+    rows = validation.findings(found, snapshot.kias_codes())
     split = validation.by_rule(rows)
     context.add_output_metadata({**_skipped(current), **{
         rule: dg.MetadataValue.int(frame.height) for rule, frame in split.items()}})
@@ -173,11 +164,11 @@ def kias_validation(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
           description="kias/KIAS_<district>.csv (the state file), kias/KIAS_<district>.html "
           "(the same rows for review) and kias/KIAS_Validation_<district>.xlsx (sheet "
           "Findings), written into the run's staging folder; publish/latest publishes them.")
-def files(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
+def files(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
           settings: PipelineSettings, rows: pl.DataFrame,
           found: pl.DataFrame) -> dg.MaterializeResult:
-    current, tables = _current(duckdb, ["District"])
-    rows = columns.with_seed_names(rows, load_kias_codes())
+    current, tables = snapshot.snapshot(), snapshot.frames(["District"])
+    rows = columns.with_seed_names(rows, snapshot.kias_codes())
     if FAMILY not in current.families:
         context.log.info(SKIPPED)
         return dg.MaterializeResult(metadata={**_skipped(current),

@@ -12,19 +12,18 @@ import dagster as dg
 import polars as pl
 
 from lead_pipeline.defs.kias.assets import VALIDATION
+from lead_pipeline.lib import markdown
 from lead_pipeline.lib.kias.validation import RULES, by_rule
 
 FIRST_IDS = 10
 
 
 def first_ids(found: pl.DataFrame) -> str:
-    lines = ["| Resolution ID | Person ID | Event ID | Building ID | Method |",
-             "|---|---|---|---|---|"]
-    for resolution, person, event, building, method in found.head(FIRST_IDS).select(
-            "Resolution ID", "Person ID", "Event ID", "Building ID",
-            "Firearm Discipline Method").iter_rows():
-        lines.append(f"| {resolution} | {person} | {event} | {building} | {method or 'missing'} |")
-    return "\n".join(lines)
+    """A markdown table of the first findings' ids and methods (never a KIDS ID or a name)."""
+    ids = ["Resolution ID", "Person ID", "Event ID", "Building ID"]
+    rows = [(*row, method or "missing") for *row, method in found.head(FIRST_IDS).select(
+        *ids, "Firearm Discipline Method").iter_rows()]
+    return markdown.table([*ids, "Method"], rows)
 
 
 @dg.multi_asset_check(

@@ -3,36 +3,48 @@ around the pure functions of lib/lead. Frames are stored as DuckDB tables `lead.
 
 import dagster as dg
 import polars as pl
-from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-from lead_pipeline.defs.lead.inputs import SNAPSHOT_DEPS, run_started, snapshot_frames
-from lead_pipeline.lib.codes import load_codes
+from lead_pipeline.defs.lead.inputs import LEAD_TABLES, SNAPSHOT_DEPS, run_started
+from lead_pipeline.defs.lead.partitions import add_school_partitions
+from lead_pipeline.defs.resources import SnapshotResource
 from lead_pipeline.lib.lead import reports
 from lead_pipeline.lib.lead.preview import preview_markdown
+from lead_pipeline.lib.lead.staging import included_schools
 
 STAGING = "lead_staging"
 REPORTS = "lead_reports"
 KINDS = {"polars", "duckdb"}
+STG_SECTIONS = dg.AssetKey(["lead", "stg_sections"])
+STG_SECTION_STUDENTS = dg.AssetKey(["lead", "stg_section_students"])
+CLASSES = dg.AssetKey(["lead", "classes"])
+STAFF = dg.AssetKey(["lead", "staff"])
+CASELOAD = dg.AssetKey(["lead", "caseload"])
+SCHOOLWIDE = dg.AssetKey(["lead", "schoolwide"])
+DETAIL = dg.AssetKey(["lead", "detail"])
 
 
-@dg.asset(key=["lead", "stg_sections"], group_name=STAGING, kinds=KINDS, deps=SNAPSHOT_DEPS,
+@dg.asset(key=STG_SECTIONS, group_name=STAGING, kinds=KINDS, deps=SNAPSHOT_DEPS,
           description="L-1…L-5, L-22: the sections in the reports, with school, calendar, "
           "course, dates (last day = Section End Date) and primary teacher; teacher names only "
-          "for active staff at the section's school (L-20).")
-def stg_sections(duckdb: DuckDBResource) -> pl.DataFrame:
-    tables, report = snapshot_frames(duckdb)
-    return reports.stg_sections(tables, load_codes(), report)
+          "for active staff at the section's school (L-20). Registers the included schools' "
+          "numbers as partitions of lead/school_refresh.")
+def stg_sections(context: dg.AssetExecutionContext, snapshot: SnapshotResource
+                 ) -> pl.DataFrame:
+    tables, codes = snapshot.frames(LEAD_TABLES), snapshot.codes()
+    add_school_partitions(context.instance, included_schools(tables, codes)["number"]
+                          .drop_nulls().to_list())
+    return reports.stg_sections(tables, codes, snapshot.report())
 
 
-@dg.asset(key=["lead", "stg_section_students"], group_name=STAGING, kinds=KINDS,
-          ins={"sections": dg.AssetIn(["lead", "stg_sections"])}, deps=SNAPSHOT_DEPS,
+@dg.asset(key=STG_SECTION_STUDENTS, group_name=STAGING, kinds=KINDS,
+          ins={"sections": dg.AssetIn(STG_SECTIONS)}, deps=SNAPSHOT_DEPS,
           description="L-6…L-15, L-23: one row per section and student counted on the "
           "section's last day, with the chosen enrollment, state grade, disability, EL, gifted, "
           "ILPA, race and case manager. These are the Detail rows of every section.")
-def stg_section_students(duckdb: DuckDBResource, sections: pl.DataFrame) -> pl.DataFrame:
-    tables, report = snapshot_frames(duckdb)
-    return reports.stg_section_students(tables, load_codes(), report, sections)
+def stg_section_students(snapshot: SnapshotResource, sections: pl.DataFrame) -> pl.DataFrame:
+    return reports.stg_section_students(snapshot.frames(LEAD_TABLES), snapshot.codes(),
+                                        snapshot.report(), sections)
 
 
 def _previewed(context: dg.AssetExecutionContext, frame: pl.DataFrame) -> pl.DataFrame:
@@ -44,48 +56,47 @@ def _previewed(context: dg.AssetExecutionContext, frame: pl.DataFrame) -> pl.Dat
     return frame
 
 
-_SECTIONS = dg.AssetIn(["lead", "stg_sections"])
-_STUDENTS = dg.AssetIn(["lead", "stg_section_students"])
-_COUNTED = dg.AssetIn(["lead", "stg_section_students"],
+_SECTIONS = dg.AssetIn(STG_SECTIONS)
+_STUDENTS = dg.AssetIn(STG_SECTION_STUDENTS)
+_COUNTED = dg.AssetIn(STG_SECTION_STUDENTS,
                       metadata={"columns": list(reports.COUNTED_COLUMNS)})
 
 
-@dg.asset(key=["lead", "classes"], group_name=REPORTS, kinds=KINDS,
+@dg.asset(key=CLASSES, group_name=REPORTS, kinds=KINDS,
           ins={"sections": _SECTIONS, "students": _COUNTED},
           description="Classes: one row per included section with its count block, sorted by "
           "school name, calendar, structure, course number, section number (lead.md §4).")
-def classes(context: dg.AssetExecutionContext, duckdb: DuckDBResource, sections: pl.DataFrame,
-            students: pl.DataFrame) -> pl.DataFrame:
-    _, report = snapshot_frames(duckdb, ["District"])
-    return _previewed(context, reports.classes(sections, students, load_codes(), report,
-                                               run_started(context)))
+def classes(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
+            sections: pl.DataFrame, students: pl.DataFrame) -> pl.DataFrame:
+    return _previewed(context, reports.classes(sections, students, snapshot.codes(),
+                                               snapshot.report(), run_started(context)))
 
 
-@dg.asset(key=["lead", "staff"], group_name=REPORTS, kinds=KINDS, deps=SNAPSHOT_DEPS,
+@dg.asset(key=STAFF, group_name=REPORTS, kinds=KINDS, deps=SNAPSHOT_DEPS,
           description="Staff: one row per active staff person (L-20) x school x type x alt "
           "type from the latest such assignment, with the EPSB ID (L-21).")
-def staff(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> pl.DataFrame:
-    tables, report = snapshot_frames(duckdb)
-    return _previewed(context, reports.staff(tables, load_codes(), report, run_started(context)))
+def staff(context: dg.AssetExecutionContext, snapshot: SnapshotResource) -> pl.DataFrame:
+    return _previewed(context, reports.staff(snapshot.frames(LEAD_TABLES), snapshot.codes(),
+                                             snapshot.report(), run_started(context)))
 
 
-@dg.asset(key=["lead", "caseload"], group_name=REPORTS, kinds=KINDS, ins={"students": _COUNTED},
+@dg.asset(key=CASELOAD, group_name=REPORTS, kinds=KINDS, ins={"students": _COUNTED},
           deps=SNAPSHOT_DEPS,
           description="Caseload (district level): one row per case manager (L-23) and one with "
           "a blank Person ID for students with a disability and no case manager.")
-def caseload(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
+def caseload(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
              students: pl.DataFrame) -> pl.DataFrame:
-    tables, report = snapshot_frames(duckdb)
-    return reports.caseload(tables, students, load_codes(), report, run_started(context))
+    return reports.caseload(snapshot.frames(LEAD_TABLES), students, snapshot.codes(),
+                            snapshot.report(), run_started(context))
 
 
-@dg.asset(key=["lead", "schoolwide"], group_name=REPORTS, kinds=KINDS,
+@dg.asset(key=SCHOOLWIDE, group_name=REPORTS, kinds=KINDS,
           ins={"students": _COUNTED}, deps=SNAPSHOT_DEPS,
           description="Schoolwide: one row per included school over its distinct students.")
-def schoolwide(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
+def schoolwide(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
                students: pl.DataFrame) -> pl.DataFrame:
-    tables, report = snapshot_frames(duckdb)
-    return _previewed(context, reports.schoolwide(tables, students, load_codes(), report,
+    return _previewed(context, reports.schoolwide(snapshot.frames(LEAD_TABLES), students,
+                                                  snapshot.codes(), snapshot.report(),
                                                   run_started(context)))
 
 
@@ -95,15 +106,15 @@ class DetailConfig(dg.Config):
         "'enter the SectionID desired').")
 
 
-@dg.asset(key=["lead", "detail"], group_name=REPORTS, kinds=KINDS,
+@dg.asset(key=DETAIL, group_name=REPORTS, kinds=KINDS,
           ins={"sections": _SECTIONS, "students": _STUDENTS},
           description="Detail: student-level rows of the requested sections only (run config "
           "section_ids); empty when none was requested.")
-def detail(context: dg.AssetExecutionContext, config: DetailConfig, duckdb: DuckDBResource,
-           sections: pl.DataFrame, students: pl.DataFrame) -> pl.DataFrame:
-    _, report = snapshot_frames(duckdb, ["District"])
+def detail(context: dg.AssetExecutionContext, config: DetailConfig,
+           snapshot: SnapshotResource, sections: pl.DataFrame,
+           students: pl.DataFrame) -> pl.DataFrame:
     unknown = sorted(set(config.section_ids) - set(sections["sectionID"].to_list()))
     if unknown:
         context.log.warning(f"sections not in the reports (not included by L-4): {unknown}")
-    return reports.detail(sections, students, load_codes(), report, run_started(context),
-                          config.section_ids)
+    return reports.detail(sections, students, snapshot.codes(), snapshot.report(),
+                          run_started(context), config.section_ids)

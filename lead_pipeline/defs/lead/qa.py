@@ -1,8 +1,9 @@
-"""Quality rules (lead.md §5) in Dagster: one check per rule on the report it reads, all the
-findings of a refresh as `lead/findings` (the Issues rows), and their history.
+"""Quality rules (lead.md §5) in Dagster: all the findings of a refresh as `lead/findings` (the
+Issues rows), one check per rule on the report it reads, and their history.
 
-Thin wiring around lib/lead/rules.py and lib/lead/history.py: the checks and `lead/findings`
-call the same `rules.findings`, so the Issues sheet and the checks cannot disagree. Every check
+Thin wiring around lib/lead/rules.py and lib/lead/history.py: `lead/findings` runs
+`rules.findings` once per refresh and the checks read the stored rows (as the KIAS checks read
+`kias/validation`), so the Issues sheet and the checks cannot disagree. Every check
 is non-blocking (an `error` rule is an ERROR, a `review` rule a WARN): the workbooks must still
 be published, since they are how a school sees its problems. Metadata carries ids and counts,
 never names.
@@ -12,58 +13,51 @@ from collections.abc import Iterator, Sequence
 
 import dagster as dg
 import polars as pl
-from dagster_duckdb import DuckDBResource
 
 from lead_pipeline.defs.io import table_of
-from lead_pipeline.defs.lead.inputs import snapshot_frames
+from lead_pipeline.defs.lead.assets import (
+    CASELOAD,
+    CLASSES,
+    SCHOOLWIDE,
+    STAFF,
+    STG_SECTION_STUDENTS,
+)
+from lead_pipeline.defs.resources import SnapshotResource
 from lead_pipeline.defs.snapshot.assets import table_key
+from lead_pipeline.lib import markdown
 from lead_pipeline.lib.lead import history
 from lead_pipeline.lib.lead.rules import RULES, QaInputs, Rule, by_rule, employed_people, generic
 from lead_pipeline.lib.lead.rules import findings as rule_findings
-from lead_pipeline.lib.lead.staging import Report
 
 QA = "lead_qa"
 FINDINGS = dg.AssetKey(["lead", "findings"])
-PUBLISHED = dg.AssetKey(["publish", "latest"])
 REPORT_KEYS: dict[str, dg.AssetKey] = {
-    "Classes": dg.AssetKey(["lead", "classes"]), "Staff": dg.AssetKey(["lead", "staff"]),
-    "Caseload": dg.AssetKey(["lead", "caseload"]),
-    "Schoolwide": dg.AssetKey(["lead", "schoolwide"]),
-}
-_INS = {
-    "classes": dg.AssetIn(REPORT_KEYS["Classes"]), "staff": dg.AssetIn(REPORT_KEYS["Staff"]),
-    "caseload": dg.AssetIn(REPORT_KEYS["Caseload"]),
-    "schoolwide": dg.AssetIn(REPORT_KEYS["Schoolwide"]),
-}
-STUDENTS = dg.AssetKey(["lead", "stg_section_students"])
+    "Classes": CLASSES, "Staff": STAFF, "Caseload": CASELOAD, "Schoolwide": SCHOOLWIDE}
+_INS = {"classes": dg.AssetIn(CLASSES), "staff": dg.AssetIn(STAFF),
+        "caseload": dg.AssetIn(CASELOAD), "schoolwide": dg.AssetIn(SCHOOLWIDE)}
 STUDENT_COLUMNS = ["sectionID", "personID", "stateID", "ilpa", "activeIep", "sectionEndDate",
                    "enrollmentID"]
 """What QaInputs.students holds: read by name, not through the IO manager, so the step does
 not hold every column of millions of counted-student rows at state scale."""
-_EMPLOYMENT = [table_key("Employment"), table_key("District"), STUDENTS]
-_READS = [*(a.key for a in _INS.values()), *_EMPLOYMENT]
+_EMPLOYMENT = [table_key("Employment"), table_key("District"), STG_SECTION_STUDENTS]
 FIRST_IDS = 10
 
 
-def qa_inputs(duckdb: DuckDBResource, classes: pl.DataFrame, staff: pl.DataFrame,
-              caseload: pl.DataFrame, schoolwide: pl.DataFrame) -> tuple[QaInputs, Report]:
+def qa_inputs(snapshot: SnapshotResource, classes: pl.DataFrame, staff: pl.DataFrame,
+              caseload: pl.DataFrame, schoolwide: pl.DataFrame) -> QaInputs:
     """The rules' inputs: the stored reports and students, plus who is employed (Q-I1)."""
-    tables, report = snapshot_frames(duckdb, ["Employment"])
-    with duckdb.get_connection() as con:
+    tables = snapshot.frames(["Employment", "District"])
+    with snapshot.duckdb.get_connection() as con:
         students = con.execute(
-            f"SELECT {', '.join(STUDENT_COLUMNS)} FROM {table_of(STUDENTS)}").pl()
+            f"SELECT {', '.join(STUDENT_COLUMNS)} FROM {table_of(STG_SECTION_STUDENTS)}").pl()
     return QaInputs(classes, staff, caseload, schoolwide, students,
-                    employed_people(tables, report)), report
+                    employed_people(tables, snapshot.report()))
 
 
 def first_ids(found: pl.DataFrame) -> str:
     """A markdown table of the first findings' ids (school, section, person; never names)."""
-    lines = ["| School Number | Section ID | Person ID |", "|---|---|---|"]
-    for school, section, person in found.head(FIRST_IDS).select(
-            "School Number", "Section ID", "Person ID").iter_rows():
-        lines.append(f"| {school or ''} | {'' if section is None else section} | "
-                     f"{'' if person is None else person} |")
-    return "\n".join(lines)
+    columns = ["School Number", "Section ID", "Person ID"]
+    return markdown.table(columns, found.head(FIRST_IDS).select(columns).iter_rows())
 
 
 def check_metadata(rule: Rule, found: pl.DataFrame, previous: history.Publication | None,
@@ -85,29 +79,46 @@ def check_metadata(rule: Rule, found: pl.DataFrame, previous: history.Publicatio
     return meta
 
 
+@dg.asset(key=FINDINGS, group_name=QA, kinds={"polars", "duckdb"}, ins=_INS, deps=_EMPLOYMENT,
+          description="Every finding of the Q- rules (lead.md §5) on this refresh, one row per "
+          "finding with the Issues sheet columns (outputs.md); the same rows as the checks.")
+def findings(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
+             classes: pl.DataFrame, staff: pl.DataFrame, caseload: pl.DataFrame,
+             schoolwide: pl.DataFrame) -> pl.DataFrame:
+    inputs = qa_inputs(snapshot, classes, staff, caseload, schoolwide)
+    found = rule_findings(inputs, snapshot.codes())
+    levels = dict(found.group_by("Level").len().iter_rows())
+    context.add_output_metadata({
+        "findings": dg.MetadataValue.int(found.height),
+        "errors": dg.MetadataValue.int(int(levels.get("Error", 0))),
+        "reviews": dg.MetadataValue.int(int(levels.get("Review", 0))),
+    })
+    return found
+
+
 def build_quality_checks(rules: Sequence[Rule] = RULES) -> dg.AssetChecksDefinition:
     """The one factory: every rule becomes a non-blocking check `<id>_<property>` on its
-    report, evaluated together in one step (inputs loaded and findings computed once)."""
+    report, evaluated together in one step over the stored `lead/findings` (the rules run
+    once per refresh, in that asset)."""
     specs = [
         dg.AssetCheckSpec(
             rule.check_name, asset=REPORT_KEYS[rule.report], blocking=False,
             description=f"{rule.id} ({rule.level}): {rule.description}. "
             f"Fix: {generic(rule.fix)}",
             metadata={"rule": rule.id, "level": rule.level},
-            # every check reads all the rules' inputs (they are evaluated in one step)
-            additional_deps=[k for k in _READS if k != REPORT_KEYS[rule.report]])
+            additional_deps=[FINDINGS])
         for rule in rules
     ]
+    ids = [rule.id for rule in rules]
 
-    @dg.multi_asset_check(specs=specs, name="lead_quality_rules", can_subset=True, ins=_INS,
+    @dg.multi_asset_check(specs=specs, name="lead_quality_rules", can_subset=True,
+                          ins={"stored": dg.AssetIn(FINDINGS)},
                           description="lead.md §5: the Q- rules over the LEAD reports.")
-    def lead_quality_rules(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource,
-                           classes: pl.DataFrame, staff: pl.DataFrame, caseload: pl.DataFrame,
-                           schoolwide: pl.DataFrame
-                           ) -> Iterator[dg.AssetCheckResult]:
-        inputs, report = qa_inputs(duckdb, classes, staff, caseload, schoolwide)
-        found = rule_findings(inputs, rules=rules)
-        with duckdb.get_connection() as con:
+    def lead_quality_rules(context: dg.AssetCheckExecutionContext, snapshot: SnapshotResource,
+                           stored: pl.DataFrame) -> Iterator[dg.AssetCheckResult]:
+        found = stored.filter(pl.col("Check").is_in(ids))
+        report = snapshot.report()
+        with snapshot.duckdb.get_connection() as con:
             previous = history.previous(con, report.district_number, report.snapshot_date)
             before = None if previous is None else history.published_findings(con, previous)
         counts: dict[str, dict[str, int]] = {}
@@ -133,20 +144,3 @@ def build_quality_checks(rules: Sequence[Rule] = RULES) -> dg.AssetChecksDefinit
 
 
 lead_quality_rules = build_quality_checks()
-
-
-@dg.asset(key=FINDINGS, group_name=QA, kinds={"polars", "duckdb"}, ins=_INS, deps=_EMPLOYMENT,
-          description="Every finding of the Q- rules (lead.md §5) on this refresh, one row per "
-          "finding with the Issues sheet columns (outputs.md); the same rows as the checks.")
-def findings(context: dg.AssetExecutionContext, duckdb: DuckDBResource, classes: pl.DataFrame,
-             staff: pl.DataFrame, caseload: pl.DataFrame,
-             schoolwide: pl.DataFrame) -> pl.DataFrame:
-    inputs, _ = qa_inputs(duckdb, classes, staff, caseload, schoolwide)
-    found = rule_findings(inputs)
-    levels = dict(found.group_by("Level").len().iter_rows())
-    context.add_output_metadata({
-        "findings": dg.MetadataValue.int(found.height),
-        "errors": dg.MetadataValue.int(int(levels.get("Error", 0))),
-        "reviews": dg.MetadataValue.int(int(levels.get("Review", 0))),
-    })
-    return found

@@ -10,14 +10,14 @@ findings enter the history under the school's scope (lib/lead/school.py).
 from pathlib import Path
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-from lead_pipeline.defs.resources import PipelineSettings
+from lead_pipeline.defs.lead.partitions import SCHOOLS
+from lead_pipeline.defs.publish.assets import LATEST
+from lead_pipeline.defs.resources import PipelineSettings, SnapshotResource
+from lead_pipeline.lib import markdown
 from lead_pipeline.lib.lead.school import SchoolRefreshError, refresh_school
-from lead_pipeline.lib.snapshot import store
 
-SCHOOLS = dg.DynamicPartitionsDefinition(name="school")
 SCHOOL_REFRESH = dg.AssetKey(["lead", "school_refresh"])
 GROUP = "lead_one_school"
 
@@ -29,18 +29,9 @@ class SchoolRefreshConfig(dg.Config):
         "folder of the current snapshot.")
 
 
-def add_school_partitions(instance: dg.DagsterInstance, numbers: list[str]) -> list[str]:
-    """Add the school numbers not yet partitions; returns the ones added."""
-    have = set(instance.get_dynamic_partitions(SCHOOLS.name or "school"))
-    new = sorted({n for n in numbers if n} - have)
-    if new:
-        instance.add_dynamic_partitions(SCHOOLS.name or "school", new)
-    return new
-
-
 @dg.asset(key=SCHOOL_REFRESH, group_name=GROUP, partitions_def=SCHOOLS,
           kinds={"duckdb", "polars", "excel"},
-          deps=[dg.AssetKey(["publish", "latest"])],
+          deps=[LATEST],
           description="One school on demand (partition = state school number): that school's "
           "rows of the snapshot folder in the run config go through the same staging, reports "
           "and Q- rules as the weekly refresh; schools/LEAD_<school>.xlsx inside the folder "
@@ -48,19 +39,14 @@ def add_school_partitions(instance: dg.DagsterInstance, numbers: list[str]) -> l
           "snapshot date it was built from) and its findings enter the history, so its Changes "
           "sheet shows what the fix resolved. Every other file stays as it was.")
 def school_refresh(context: dg.AssetExecutionContext, config: SchoolRefreshConfig,
-                   duckdb: DuckDBResource, settings: PipelineSettings) -> dg.MaterializeResult:
+                   snapshot: SnapshotResource, settings: PipelineSettings
+                   ) -> dg.MaterializeResult:
     school = context.partition_key
-    with duckdb.get_connection() as con:
-        folder = config.folder
-        if not folder:
-            current = store.current(con)
-            if current is None:
-                raise dg.Failure("no current snapshot: name a snapshot folder in the run "
-                                 "config or run the weekly refresh first")
-            folder = current.folder
+    folder = config.folder or snapshot.current().folder
+    with snapshot.duckdb.get_connection() as con:
         try:
             out = refresh_school(Path(folder).resolve(), school, Path(settings.output_dir), con,
-                                 run_id=context.run.run_id)
+                                 run_id=context.run.run_id, codes=snapshot.codes())
         except SchoolRefreshError as exc:
             for line in exc.problems:
                 context.log.error(line)
@@ -77,9 +63,7 @@ def school_refresh(context: dg.AssetExecutionContext, config: SchoolRefreshConfi
         "findings": dg.MetadataValue.int(out.findings),
         "new": dg.MetadataValue.int(out.new),
         "resolved": dg.MetadataValue.int(out.resolved),
-        "slice_rows": dg.MetadataValue.md("\n".join(
-            ["| table | rows |", "|---|---|"]
-            + [f"| {t} | {n} |" for t, n in out.rows.items()])),
+        "slice_rows": dg.MetadataValue.md(markdown.table(["table", "rows"], out.rows.items())),
         "dagster/row_count": dg.MetadataValue.int(sum(out.rows.values())),
         "seconds": dg.MetadataValue.md(", ".join(
             f"{k} {v:.2f} s" for k, v in out.seconds.items())),

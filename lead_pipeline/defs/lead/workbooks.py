@@ -3,29 +3,32 @@ into the run's staging folder; `publish/latest` makes them visible all at once."
 
 import dagster as dg
 import polars as pl
-from dagster_duckdb import DuckDBResource
 
-from lead_pipeline.defs.lead.inputs import run_started, snapshot_frames
-from lead_pipeline.defs.resources import PipelineSettings
+from lead_pipeline.defs.lead.assets import CASELOAD, CLASSES, DETAIL, SCHOOLWIDE, STAFF
+from lead_pipeline.defs.lead.inputs import run_started
+from lead_pipeline.defs.lead.qa import FINDINGS
+from lead_pipeline.defs.resources import PipelineSettings, SnapshotResource
 from lead_pipeline.lib.lead import history
 from lead_pipeline.lib.lead.workbooks import LeadReports, QaSheets, write_all
 from lead_pipeline.lib.publish import run_staging
 
-_IN = {name: dg.AssetIn(["lead", name])
-       for name in ("classes", "staff", "caseload", "schoolwide", "detail", "findings")}
+WORKBOOKS = dg.AssetKey(["lead", "workbooks"])
+_IN = {name: dg.AssetIn(key) for name, key in {
+    "classes": CLASSES, "staff": STAFF, "caseload": CASELOAD, "schoolwide": SCHOOLWIDE,
+    "detail": DETAIL, "findings": FINDINGS}.items()}
 
 
-@dg.asset(key=["lead", "workbooks"], group_name="lead_workbooks", kinds={"excel"}, ins=_IN,
+@dg.asset(key=WORKBOOKS, group_name="lead_workbooks", kinds={"excel"}, ins=_IN,
           description="LEAD_District_<n>.xlsx (Classes, Staff, Caseload, Schoolwide, Issues, "
           "Changes), schools/LEAD_<school>.xlsx for every included school (its rows only), "
           "detail/LEAD_Detail_<id>.xlsx for requested sections; written into the run's "
           "staging folder.")
-def workbooks(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
+def workbooks(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
               settings: PipelineSettings, classes: pl.DataFrame, staff: pl.DataFrame,
               caseload: pl.DataFrame, schoolwide: pl.DataFrame,
               detail: pl.DataFrame, findings: pl.DataFrame) -> dg.MaterializeResult:
-    _, report = snapshot_frames(duckdb, ["District"])
-    with duckdb.get_connection() as con:  # Changes: versus the last earlier publication
+    report = snapshot.report()
+    with snapshot.duckdb.get_connection() as con:  # Changes: versus the last earlier publication
         district_changes, school_changes = history.workbook_changes(
             con, findings, report.district_number, report.snapshot_date,
             schoolwide["School Number"].to_list())

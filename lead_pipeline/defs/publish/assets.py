@@ -15,34 +15,32 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import polars as pl
-from dagster_duckdb import DuckDBResource
 
-from lead_pipeline.defs.resources import PipelineSettings
+from lead_pipeline.defs.kias.assets import FILES as KIAS_FILES
+from lead_pipeline.defs.lead.qa import FINDINGS
+from lead_pipeline.defs.lead.workbooks import WORKBOOKS
+from lead_pipeline.defs.resources import PipelineSettings, SnapshotResource
 from lead_pipeline.lib import publish
 from lead_pipeline.lib.lead import history
 from lead_pipeline.lib.snapshot import store
 from lead_pipeline.lib.snapshot.schema import TABLES
 
 LATEST = dg.AssetKey(["publish", "latest"])
-FINDINGS = dg.AssetKey(["lead", "findings"])
 
 
 @dg.asset(key=LATEST, group_name="publish", kinds={"filesystem"},
-          ins={"found": dg.AssetIn(FINDINGS)},
-          deps=[dg.AssetKey(["lead", "workbooks"]), dg.AssetKey(["kias", "files"])],
+          ins={"found": dg.AssetIn(FINDINGS)}, deps=[WORKBOOKS, KIAS_FILES],
           description="Publishes the run as one unit: moves its staging folder to "
           "OUTPUT/END_YEAR/SNAPSHOT_DATE, points OUTPUT/latest at it, makes its snapshot the "
           "current one and records its findings for the next Changes sheets. A run that fails "
           "before or during this step leaves latest, every published file and the current "
           "snapshot as they were.")
-def latest(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
+def latest(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
            settings: PipelineSettings, found: pl.DataFrame) -> dg.MaterializeResult:
     output = Path(settings.output_dir)
     staging = publish.run_staging(output, context.run.run_id)
-    with duckdb.get_connection() as con:
-        snap = store.for_reports(con)
-        if snap is None:
-            raise dg.Failure("no snapshot has passed integrity yet: refresh the snapshot stage")
+    snap = snapshot.snapshot()
+    with snapshot.duckdb.get_connection() as con:
         (district,) = con.execute(
             f'SELECT number FROM "{snap.schema}"."District"').fetchone() or (None,)
         pub = publish.Publication(output, snap.end_year, snap.snapshot_date, staging=staging)

@@ -15,10 +15,8 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-from lead_pipeline.defs.lead.school_refresh import add_school_partitions
-from lead_pipeline.defs.resources import PipelineSettings
-from lead_pipeline.lib.codes import load_codes
-from lead_pipeline.lib.lead.staging import included_schools
+from lead_pipeline.defs.resources import PipelineSettings, SnapshotResource
+from lead_pipeline.lib import markdown
 from lead_pipeline.lib.snapshot import store
 from lead_pipeline.lib.snapshot.findings import Check, Finding
 from lead_pipeline.lib.snapshot.integrity import drop_invalid_rows
@@ -53,10 +51,9 @@ def findings_metadata(findings: list[Finding]) -> dict[str, dg.MetadataValue]:
         "rows": dg.MetadataValue.int(sum(f.rows for f in findings)),
     }
     if findings:
-        lines = ["| where | rows | message | first rows |", "|---|---|---|---|"]
-        lines += [f"| {f.where} | {f.rows} | {f.message} | {'; '.join(f.first)} |"
-                  for f in findings[:50]]
-        meta["details"] = dg.MetadataValue.md("\n".join(lines))
+        meta["details"] = dg.MetadataValue.md(markdown.table(
+            ["where", "rows", "message", "first rows"],
+            [(f.where, f.rows, f.message, "; ".join(f.first)) for f in findings[:50]]))
     return meta
 
 
@@ -84,13 +81,14 @@ def _check_result(check: Check, findings: list[Finding], asset: dg.AssetKey
                                    description=c.description) for c in BLOCKING],
 )
 def candidate(context: dg.AssetExecutionContext, config: SnapshotConfig,
-              duckdb: DuckDBResource, settings: PipelineSettings) -> Iterator[object]:
+              snapshot: SnapshotResource, settings: PipelineSettings) -> Iterator[object]:
     folder = Path(config.folder or settings.snapshot_dir).resolve()
-    with duckdb.get_connection() as con:
+    included = snapshot.codes().included_classifications
+    with snapshot.duckdb.get_connection() as con:
         baseline = store.baseline(con, accept_smaller=config.accept_smaller)
         load_id, schema = store.new_load_schema(con, context.run.run_id)
         result = load_folder(con, folder, schema, baseline=baseline,
-                             included_classifications=load_codes().included_classifications)
+                             included_classifications=included)
         store.record_load(con, load_id, result, result.findings)
     m = result.manifest
     context.log.info(
@@ -161,15 +159,11 @@ def snapshot_tables(context: dg.AssetExecutionContext,
         load = store.pending(con)
         if load is None:
             raise dg.Failure("no snapshot is waiting to be published: materialise "
-                             "snapshot/candidate (the weekly_refresh job) first")
+                             f"{CANDIDATE.to_user_string()} (the weekly_refresh job) first")
         load_id, schema, present = load.load_id, load.schema, load.present
         dropped = drop_invalid_rows(con, schema, present)
         store.add_findings(con, load_id, dropped)
         counts = store.row_counts(con, schema)
-        schools = store.frames(con, ["School"], schema=schema)
-    # the one-school refresh's partitions: the included schools' state numbers
-    add_school_partitions(context.instance, included_schools(schools, load_codes())["number"]
-                          .drop_nulls().to_list())
     for finding in dropped:
         context.log.warning(finding.line())
     for table in TABLES:
@@ -185,6 +179,3 @@ def snapshot_tables(context: dg.AssetExecutionContext,
         })
         for check in _warning_checks(table):
             yield _check_result(check, mine, key)
-
-
-

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import polars as pl
 
-from lead_pipeline.lib.codes import load_codes
 from lead_pipeline.lib.generator.context import SchoolContext
 from lead_pipeline.lib.lead import staging as st
 from lead_pipeline.lib.snapshot.schema import TABLE_BY_NAME, Kind
@@ -66,7 +65,7 @@ def counted(ctx: SchoolContext) -> pl.DataFrame:
     if not ctx.table("Section").height:
         return EMPTY
     frames = tables(ctx)
-    codes = load_codes()
+    codes = ctx.ref
     sects = st.sections(frames, codes, ctx.plan.end_year)
     rows = st.student_attributes(frames, st.counted_students(frames, sects, codes), sects)
     return (rows.join(sects.select("sectionID", "specialType"), on="sectionID", how="left")

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from lead_pipeline.lib.codes import load_codes
+from lead_pipeline.lib.codes import Codes, load_codes
 from lead_pipeline.lib.generator.context import Ids, SchoolContext
 from lead_pipeline.lib.generator.discipline import (
     behavior_types,
@@ -42,8 +42,7 @@ class GenerationSummary:
     planted: dict[str, int]  # number of planted records per rule
 
 
-def _district_frames(plan: DistrictPlan) -> dict[str, pl.DataFrame]:
-    ref = load_codes()
+def _district_frames(plan: DistrictPlan, ref: Codes) -> dict[str, pl.DataFrame]:
     s = plan.schools
     return {
         "District": pl.DataFrame({"districtID": [plan.district_id], "number": [plan.number],
@@ -78,7 +77,7 @@ def generate(out: Path, students: int, seed: int = 0, *, rates: ProblemRates | N
     streams = np.random.SeedSequence(seed).spawn(len(plan.schools))
     all_ids = tuple(s.school_id for s in plan.schools)
     with SnapshotWriter(out) as writer:
-        district = _district_frames(plan)
+        district = _district_frames(plan, ref)
         btypes, rtypes = district["BehaviorType"], district["BehaviorResType"]
         for name, df in district.items():
             writer.write(TABLE_BY_NAME[name], df)

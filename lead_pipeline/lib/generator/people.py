@@ -14,6 +14,7 @@ import polars as pl
 
 from lead_pipeline.lib.generator.context import SchoolContext, frame
 from lead_pipeline.lib.generator.names import draw_names
+from lead_pipeline.lib.generator.plan import GRADES
 
 NAT = np.datetime64("NaT", "D")
 
@@ -130,8 +131,6 @@ def make_people(ctx: SchoolContext, n: int, female: np.ndarray, birth: np.ndarra
 
 
 def _grades(ctx: SchoolContext, n: int) -> np.ndarray:
-    from lead_pipeline.lib.generator.plan import GRADES
-
     grades = ctx.school.grades
     w = np.array([GRADES[g][1] for g in grades])
     rank = ctx.rng.choice(len(grades), n, p=w / w.sum())

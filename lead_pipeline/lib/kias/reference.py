@@ -9,12 +9,11 @@ and are compared after the normalisation of `res_code` (three characters, "001")
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import polars as pl
 
-from lead_pipeline.lib.codes import load_codes, read_reference
+from lead_pipeline.lib.codes import read_reference
 from lead_pipeline.lib.paths import reference_dir
 
 EVENT_CODE_TABLE = "EventCodeCategory"
@@ -62,8 +61,9 @@ def _flag(frame: pl.DataFrame, column: str, key: str) -> tuple[str, ...]:
     return tuple(frame.filter(pl.col(column) == "1")[key])
 
 
-@cache
 def load_kias_codes(folder: Path | None = None) -> KiasCodes:
+    """The KIAS code tables in `folder` (default: lib.paths.reference_dir()), read anew each
+    call; the Dagster assets get them from the snapshot resource (defs/resources.py)."""
     folder = folder or reference_dir()
     res = read_reference(folder, "kias_resolution_code")
     weapons = read_reference(folder, "kias_weapon_code")
@@ -126,17 +126,18 @@ def code_text(expr: pl.Expr, width: int | None = None) -> pl.Expr:
         text.str.zfill(width)).otherwise(text)
 
 
-def event_categories(tables: dict[str, pl.DataFrame], present: list[str] | None
-                     ) -> tuple[pl.DataFrame, str]:
+def event_categories(tables: dict[str, pl.DataFrame], present: list[str] | None, *,
+                     reference: pl.DataFrame) -> tuple[pl.DataFrame, str]:
     """The drug/weapon category of each state event code (A27) and where it came from.
 
-    The snapshot's `EventCodeCategory` replaces the product's reference table when the snapshot
+    The snapshot's `EventCodeCategory` replaces the product's reference table (`reference`,
+    Codes.event_code_category) when the snapshot
     holds that table (`present`, from the load record: an absent optional table exists empty,
     so emptiness alone cannot tell "absent" from "present with no codes"). Categories are
     compared in lower case; the first row of a duplicated code wins.
     """
     from_snapshot = present is not None and EVENT_CODE_TABLE in present
-    raw = tables[EVENT_CODE_TABLE] if from_snapshot else load_codes().event_code_category
+    raw = tables[EVENT_CODE_TABLE] if from_snapshot else reference
     frame = raw.select(
         code_text(pl.col("stateEventCode").cast(pl.String)).alias("stateEventCode"),
         pl.col("category").cast(pl.String).str.strip_chars().str.to_lowercase(),

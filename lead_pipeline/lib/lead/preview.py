@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from lead_pipeline.lib import markdown
+
 PRIVATE = ("name", "state id", "stateid", "birth", "student number")
 
 
@@ -16,9 +18,4 @@ def preview_markdown(frame: pl.DataFrame, rows: int = 5, max_columns: int = 12) 
     cols = safe_columns(frame)[:max_columns]
     if not cols:
         return "no columns to show"
-    head = frame.head(rows).select(cols)
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for row in head.iter_rows():
-        lines.append("| " + " | ".join("" if v is None else str(v).replace("|", "/")
-                                       for v in row) + " |")
-    return "\n".join(lines)
+    return markdown.table(cols, frame.head(rows).select(cols).iter_rows())

@@ -23,7 +23,7 @@ import duckdb
 import polars as pl
 
 from lead_pipeline.lib import publish
-from lead_pipeline.lib.codes import load_codes
+from lead_pipeline.lib.codes import Codes
 from lead_pipeline.lib.lead import history, reports
 from lead_pipeline.lib.lead.rules import QaInputs, employed_people
 from lead_pipeline.lib.lead.rules import findings as rule_findings
@@ -63,7 +63,7 @@ class SchoolOutcome:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def build(folder: Path, school_number: str, generated: datetime | None = None
+def build(folder: Path, school_number: str, codes: Codes, generated: datetime | None = None
           ) -> tuple[LeadReports, pl.DataFrame, object, dict[str, int], dict[str, float]]:
     """Slice, load, check and compute the school's reports and findings (nothing written)."""
     seconds: dict[str, float] = {}
@@ -78,6 +78,7 @@ def build(folder: Path, school_number: str, generated: datetime | None = None
         with duckdb.connect() as con:
             # a slice is small by design: its core tables are not judged by their size
             result = load_folder(con, part.folder, SCRATCH,
+                                 included_classifications=codes.included_classifications,
                                  baseline=Baseline({}, "a one-school slice", accept_smaller=True))
             if result.blocking:
                 raise SchoolRefreshError([f.line() for f in result.blocking])
@@ -89,7 +90,6 @@ def build(folder: Path, school_number: str, generated: datetime | None = None
     m = result.manifest
     report = report_of(tables, m.end_year, m.snapshot_date)
     generated = generated or datetime.now().replace(microsecond=0)
-    codes = load_codes()
     sects = reports.stg_sections(tables, codes, report)
     students = reports.stg_section_students(tables, codes, report, sects)
     lead = LeadReports(
@@ -99,14 +99,14 @@ def build(folder: Path, school_number: str, generated: datetime | None = None
         reports.schoolwide(tables, students, codes, report, generated),
         pl.DataFrame())
     found = rule_findings(QaInputs(lead.classes, lead.staff, lead.caseload, lead.schoolwide,
-                                   students, employed_people(tables, report)))
+                                   students, employed_people(tables, report)), codes)
     found = history.in_scope(found, school_number)
     seconds["reports"] = time.perf_counter() - started - seconds["slice"] - seconds["load"]
     return lead, found, report, part.rows, seconds
 
 
 def refresh_school(folder: Path, school_number: str, output_root: Path,
-                   warehouse: duckdb.DuckDBPyConnection, run_id: str,
+                   warehouse: duckdb.DuckDBPyConnection, run_id: str, codes: Codes,
                    generated: datetime | None = None) -> SchoolOutcome:
     """Rebuild one school's workbook from `folder` and swap it into the published `latest`.
 
@@ -118,7 +118,7 @@ def refresh_school(folder: Path, school_number: str, output_root: Path,
         raise SchoolRefreshError([
             f"nothing is published under {output_root} yet (no 'latest'): run the weekly "
             "refresh first; a one-school refresh replaces one file of a published refresh"])
-    lead, found, report, rows, seconds = build(folder, school_number, generated)
+    lead, found, report, rows, seconds = build(folder, school_number, codes, generated)
     started = time.perf_counter()
     before = history.baseline(warehouse, report.district_number, report.snapshot_date,
                               school_number)

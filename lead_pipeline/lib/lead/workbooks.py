@@ -105,6 +105,7 @@ def detail_jobs(folder: Path, detail: pl.DataFrame, properties: Mapping[str, str
     """One workbook per requested section (the Detail frame holds only those)."""
     jobs = []
     for (section_id,), rows in detail.group_by("Section ID", maintain_order=True):
+        # group_by keys are typed `object`; Section ID is an integer column
         path = folder / detail_file(int(section_id))  # type: ignore[arg-type]
         path.parent.mkdir(parents=True, exist_ok=True)
         jobs.append(WorkbookJob(path, [sheet("Detail", rows)], properties))

@@ -471,11 +471,11 @@ ACCEPT_HINT = ("if the drop is real, accept it for this one refresh: lead-pipeli
 
 
 def load_folder(con: duckdb.DuckDBPyConnection, folder: Path, schema: str, *,
-                included_classifications: Collection[str] | None = None,
+                included_classifications: Collection[str],
                 baseline: Baseline | None = None) -> LoadResult:
     """Load every table a running family needs from `folder` into `schema` (created anew).
 
-    `included_classifications` are L-2's school classifications (default: the code table's);
+    `included_classifications` are L-2's school classifications (Codes.included_classifications);
     `baseline` the current snapshot a core table is compared with (none for a one-school
     slice, which is small by design)."""
     manifest, findings = read_manifest(folder)
@@ -515,10 +515,6 @@ def load_folder(con: duckdb.DuckDBPyConnection, folder: Path, schema: str, *,
     if "School" in usable:
         result.findings.extend(_school_number_findings(con, schema))
     if {"School", "Calendar"} <= usable and manifest is not None:
-        if included_classifications is None:
-            from lead_pipeline.lib.codes import load_codes
-
-            included_classifications = load_codes().included_classifications
         result.findings.extend(_report_year_findings(
             con, schema, manifest.end_year, included_classifications))
     shrunk = _shrink_findings(result, baseline)

@@ -1,0 +1,43 @@
+"""The resources a run is bound to (defs/resources.py): typed, and the snapshot resource reads
+the code tables of its own folder and fails clearly before any snapshot has passed."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from lead_pipeline.defs.resources import resources
+from lead_pipeline.lib.paths import reference_dir
+
+
+def test_resources_bind_under_the_assets_parameter_names(tmp_path: Path):
+    res = resources(tmp_path / "w.duckdb", output_dir=str(tmp_path / "out"))
+    assert set(res.as_dict()) == {"duckdb", "settings", "snapshot", "io_manager"}
+    assert res.duckdb.database == str(tmp_path / "w.duckdb")
+    assert res.settings.output_dir == str(tmp_path / "out")
+    assert res.snapshot.duckdb is res.duckdb and res.io_manager.duckdb is res.duckdb
+
+
+def test_code_tables_come_from_the_resources_folder_once(tmp_path: Path):
+    folder = tmp_path / "reference"
+    shutil.copytree(reference_dir(), folder)
+    (folder / "school_classification.csv").write_text("code,label,included\nZ9,test,1\n")
+    mine = resources(tmp_path / "w.duckdb", reference_dir=str(folder)).snapshot
+    codes = mine.codes()
+    assert codes.included_classifications == ("Z9",)
+    assert mine.codes() is codes  # read once per resource instance
+    assert mine.kias_codes() is mine.kias_codes()
+    default = resources(tmp_path / "w.duckdb").snapshot  # LEAD_REFERENCE_DIR's, untouched
+    assert "A1" in default.codes().included_classifications
+
+
+def test_without_a_snapshot_every_read_fails_with_one_message(tmp_path: Path):
+    snapshot = resources(tmp_path / "w.duckdb").snapshot
+    for read in (snapshot.snapshot, snapshot.report, lambda: snapshot.frames(["School"])):
+        with pytest.raises(dg.Failure, match="no snapshot has passed integrity yet"):
+            read()
+    with pytest.raises(dg.Failure, match="run the weekly refresh first"):
+        snapshot.current()
