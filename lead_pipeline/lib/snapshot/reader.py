@@ -590,12 +590,17 @@ def _shrink_findings(result: LoadResult, baseline: Baseline | None) -> list[Find
 
 def _district_findings(con: duckdb.DuckDBPyConnection, schema: str,
                        manifest: Manifest | None) -> list[Finding]:
-    numbers = [r[0] for r in con.execute(
-        f"SELECT number FROM {q(schema)}.District ORDER BY districtID").fetchall()]
+    """Exactly one District row with a key (a row whose key is blank would be left out, and
+    every report needs the district's number and name), and the manifest agrees with it."""
+    rows = con.execute(f"SELECT number, districtID IS NULL FROM {q(schema)}.District "
+                       "ORDER BY districtID").fetchall()
+    numbers = [number for number, blank in rows if not blank]
     if len(numbers) != 1:
-        return [Finding(Check.MANIFEST, "District", None, len(numbers), (),
+        blank = len(rows) - len(numbers)
+        return [Finding(Check.MANIFEST, "District", None, len(rows), (),
                         f"District must hold exactly one row (the snapshot's district); "
-                        f"it holds {len(numbers)}")]
+                        f"it holds {len(numbers)}"
+                        + (f" ({blank} more with a blank districtID)" if blank else ""))]
     if manifest and manifest.district_number is not None and manifest.district_number != numbers[0]:
         return [Finding(Check.MANIFEST, "District", "number", 1, (),
                         f"manifest.json districtNumber {shown(manifest.district_number)} differs "
