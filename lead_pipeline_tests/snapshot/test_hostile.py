@@ -15,8 +15,8 @@ import pytest
 
 from lead_pipeline.lib.codes import load_codes
 from lead_pipeline.lib.snapshot.findings import Check, Finding
-from lead_pipeline.lib.snapshot.integrity import drop_invalid_rows
-from lead_pipeline.lib.snapshot.reader import Baseline, LoadResult, load_folder
+from lead_pipeline.lib.snapshot.integrity import Baseline, accept, drop_invalid_rows
+from lead_pipeline.lib.snapshot.reader import LoadResult, load_folder
 from lead_pipeline_tests.builders import Snapshot, tiny
 
 SCHEMA = "snapshot_load_1"
@@ -31,8 +31,13 @@ def con(tmp_path: Path):
 
 def load(con: duckdb.DuckDBPyConnection, folder: Path,
          baseline: Baseline | None = None) -> LoadResult:
-    return load_folder(con, folder, SCHEMA, baseline=baseline,
-                       included_classifications=load_codes().included_classifications)
+    """The reader's blocking checks; with a `baseline`, also what the candidate step judges on
+    the rows kept once they pass (integrity.accept: warnings and core-table sizes)."""
+    result = load_folder(con, folder, SCHEMA,
+                         included_classifications=load_codes().included_classifications)
+    if baseline is not None and not result.blocking:
+        result.findings.extend(accept(con, result, baseline))
+    return result
 
 
 def lines(result: LoadResult, check: Check) -> list[str]:
@@ -259,7 +264,7 @@ def _rosters(n: int) -> Snapshot:
 
 
 def test_empty_roster_stops_the_refresh(con, tmp_path):
-    result = load(con, _rosters(0).write(tmp_path / "s"))
+    result = load(con, _rosters(0).write(tmp_path / "s"), Baseline({}))
     assert only_line(result, Check.SHRINK) == f"Roster: Roster has no rows; {ACCEPT}"
 
 
@@ -281,6 +286,23 @@ def test_an_operator_accepts_a_real_drop_for_one_refresh(con, tmp_path):
     result = load(con, _rosters(0).write(tmp_path / "s"), before)
     assert result.findings == []
     assert f"accepted by the operator: Roster Roster has no rows; {ACCEPT}" in result.notes
+
+
+def test_a_core_table_emptied_by_left_out_rows_stops_the_refresh(con, tmp_path):
+    """Found by the property-based test: personID and sectionID swapped in Roster's header
+    left every roster row out as an orphan, and the refresh published empty reports."""
+    folder = tiny().write(tmp_path / "s")
+    text = (folder / "Roster.csv").read_text()
+    header, rest = text.split("\n", 1)
+    (folder / "Roster.csv").write_text(
+        header.replace("personID", "@").replace("sectionID", "personID").replace(
+            "@", "sectionID") + "\n" + rest)
+    result = load(con, folder, Baseline({"Roster": 1}))
+    assert lines(result, Check.SHRINK) == [
+        f"Roster: Roster has no rows (1 of 1 were left out, see the warnings); {ACCEPT}"]
+    assert [f.line() for f in result.findings if not f.blocking] == [
+        "Roster.personID: 1 row(s) point at no Person row; left out of the reports; rows: "
+        "rosterID=800 (personID=600)"]
 
 
 def test_lead_core_tables_are_not_judged_when_lead_does_not_run(con, tmp_path):

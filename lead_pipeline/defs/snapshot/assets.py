@@ -19,7 +19,7 @@ from lead_pipeline.defs.resources import PipelineSettings, SnapshotResource
 from lead_pipeline.lib import markdown
 from lead_pipeline.lib.snapshot import store
 from lead_pipeline.lib.snapshot.findings import Check, Finding
-from lead_pipeline.lib.snapshot.integrity import drop_invalid_rows
+from lead_pipeline.lib.snapshot.integrity import accept
 from lead_pipeline.lib.snapshot.reader import load_folder
 from lead_pipeline.lib.snapshot.schema import SQL_TYPE, TABLES, Table
 
@@ -87,8 +87,9 @@ def candidate(context: dg.AssetExecutionContext, config: SnapshotConfig,
     with snapshot.duckdb.get_connection() as con:
         baseline = store.baseline(con, accept_smaller=config.accept_smaller)
         load_id, schema = store.new_load_schema(con, context.run.run_id)
-        result = load_folder(con, folder, schema, baseline=baseline,
-                             included_classifications=included)
+        result = load_folder(con, folder, schema, included_classifications=included)
+        if not result.blocking:  # rows that cannot be used left out, then sizes judged
+            result.findings.extend(accept(con, result, baseline))
         store.record_load(con, load_id, result, result.findings)
     m = result.manifest
     context.log.info(
@@ -150,19 +151,18 @@ def _warning_specs() -> list[dg.AssetCheckSpec]:
 )
 def snapshot_tables(context: dg.AssetExecutionContext,
                     duckdb: DuckDBResource) -> Iterator[object]:
-    """Leave out the candidate's rows that cannot be used (blank ids, orphans, reversed
-    dates) with a warning each; the reports of this run then read it. A table the snapshot
-    does not hold is an empty table (`in_snapshot` false): the family's assets run and
-    publish nothing. All tables at once even when the UI selected only some: a snapshot is
-    one unit."""
+    """The candidate's tables once its rows that cannot be used (blank ids, orphans, reversed
+    dates) were left out, with a warning check each; the reports of this run read them. A
+    table the snapshot does not hold is an empty table (`in_snapshot` false): the family's
+    assets run and publish nothing. All tables at once even when the UI selected only some:
+    a snapshot is one unit."""
     with duckdb.get_connection() as con:
         load = store.pending(con)
         if load is None:
             raise dg.Failure("no snapshot is waiting to be published: materialise "
                              f"{CANDIDATE.to_user_string()} (the weekly_refresh job) first")
         load_id, schema, present = load.load_id, load.schema, load.present
-        dropped = drop_invalid_rows(con, schema, present)
-        store.add_findings(con, load_id, dropped)
+        dropped = [f for f in store.findings(con, load_id) if not f.blocking]
         counts = store.row_counts(con, schema)
     for finding in dropped:
         context.log.warning(finding.line())

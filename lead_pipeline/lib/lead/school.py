@@ -31,8 +31,8 @@ from lead_pipeline.lib.lead.staging import report_of
 from lead_pipeline.lib.lead.workbooks import LeadReports, school_file, sheet, write_school
 from lead_pipeline.lib.snapshot import store
 from lead_pipeline.lib.snapshot.findings import clean
-from lead_pipeline.lib.snapshot.integrity import drop_invalid_rows
-from lead_pipeline.lib.snapshot.reader import Baseline, load_folder
+from lead_pipeline.lib.snapshot.integrity import accept
+from lead_pipeline.lib.snapshot.reader import load_folder
 from lead_pipeline.lib.snapshot.schema import TABLES, Family
 from lead_pipeline.lib.snapshot.slice import slice_folder
 
@@ -76,15 +76,14 @@ def build(folder: Path, school_number: str, codes: Codes, generated: datetime | 
                 f"school {clean(school_number)} is not in the snapshot {clean(str(folder))} "
                 f"({part.rows.get('School', 0)} School rows with that number)"])
         with duckdb.connect() as con:
-            # a slice is small by design: its core tables are not judged by their size
             result = load_folder(con, part.folder, SCRATCH,
-                                 included_classifications=codes.included_classifications,
-                                 baseline=Baseline({}, "a one-school slice", accept_smaller=True))
+                                 included_classifications=codes.included_classifications)
             if result.blocking:
                 raise SchoolRefreshError([f.line() for f in result.blocking])
             if result.manifest is None:
                 raise SchoolRefreshError([f"{clean(str(folder))} has no readable manifest.json"])
-            drop_invalid_rows(con, SCRATCH, result.present)
+            # a slice is small by design: its core tables are not judged by their size
+            accept(con, result, baseline=None)
             tables = store.frames(con, LEAD_TABLES, schema=SCRATCH)
     seconds["load"] = time.perf_counter() - started - seconds["slice"]
     m = result.manifest

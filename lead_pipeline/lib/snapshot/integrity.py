@@ -1,4 +1,5 @@
-"""Warn-and-drop integrity (snapshot.md): rows that cannot be used are left out, and said so.
+"""Integrity judged on the rows kept: rows that cannot be used are left out, and said so; then
+a core table left too small stops the refresh.
 
 Runs on a load that passed every blocking check. A row is left out when its key, or an id it
 cannot be used without (schema.Column.required: a roster row without its student), is blank;
@@ -7,15 +8,79 @@ referenced-first (schema.reference_order), so a row pointing at a row that was i
 is dropped too and nothing downstream meets a dangling id. Each drop is counted and its first
 keys are named; nothing else is dropped silently. A schedule structure with more than one
 active trial is kept whole (its sections of every active trial count) with a warning.
+
+A core table is judged by the rows kept, not the rows in its file: a header with personID and
+stateID swapped keeps every Roster row in the file but leaves all of them out as orphans, and
+the reports would be empty all the same (`accept`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 import duckdb
 
 from lead_pipeline.lib.snapshot.findings import FIRST_N, Check, Finding, clean
-from lead_pipeline.lib.snapshot.reader import key_label, q
-from lead_pipeline.lib.snapshot.schema import TABLE_BY_NAME, Table, reference_order
+from lead_pipeline.lib.snapshot.reader import LoadResult, key_label, lit, q
+from lead_pipeline.lib.snapshot.schema import TABLE_BY_NAME, TABLES, Table, reference_order
+
+ACCEPT_HINT = ("if the drop is real, accept it for this one refresh: lead-pipeline refresh "
+               "--accept-smaller (in the UI: run config accept_smaller: true)")
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """What a new snapshot's core tables are compared with (snapshot.md "A core table that
+    shrank")."""
+
+    row_counts: Mapping[str, int]
+    """Rows kept per table in the current good snapshot (empty before the first one)."""
+    label: str = "the current snapshot"
+    accept_smaller: bool = False
+    """The operator knows a core table really shrank: accept it for this one refresh."""
+
+
+def accept(con: duckdb.DuckDBPyConnection, result: LoadResult,
+           baseline: Baseline | None) -> list[Finding]:
+    """The judgement of a load whose blocking checks passed: leave out the rows that cannot be
+    used (warnings), then compare each core table's rows kept with `baseline` (blocking
+    findings, or notes when the operator accepted the drop). Records the rows kept in
+    `result.kept`. `baseline` None: sizes are not judged (a one-school slice is small)."""
+    found = drop_invalid_rows(con, result.schema, result.present)
+    counts = con.execute(" UNION ALL ".join(
+        f"SELECT {lit(n)}, count(*) FROM {q(result.schema)}.{q(n)}" for n in result.present)
+    ).fetchall() if result.present else []
+    result.kept = {name: int(n) for name, n in counts}
+    if baseline is None:
+        return found
+    shrunk = _shrunk(result, baseline)
+    if baseline.accept_smaller:
+        result.notes.extend(f"accepted by the operator: {f.where} {f.message}" for f in shrunk)
+        return found
+    return found + shrunk
+
+
+def _shrunk(result: LoadResult, baseline: Baseline) -> list[Finding]:
+    """Core tables of running families that kept no rows, or fewer than half of the rows the
+    current snapshot kept."""
+    found = []
+    for table in TABLES:
+        n = result.kept.get(table.name)
+        if table.core is None or table.core not in result.families or n is None:
+            continue
+        was = baseline.row_counts.get(table.name, 0)
+        read = result.row_counts.get(table.name, n)
+        left = f" ({read - n:,} of {read:,} were left out, see the warnings)" if read > n else ""
+        if n == 0:
+            message = f"{table.name} has no rows{left}"
+        elif 2 * n < was:
+            message = (f"{table.name} has {n:,} rows{left}, fewer than half of the {was:,} in "
+                       f"{baseline.label}: a truncated export looks like this")
+        else:
+            continue
+        found.append(Finding(Check.SHRINK, table.name, None, n, (), f"{message}; {ACCEPT_HINT}"))
+    return found
 
 
 def _drop(con: duckdb.DuckDBPyConnection, schema: str, table: Table, condition: str,

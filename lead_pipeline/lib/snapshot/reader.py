@@ -11,7 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -132,7 +132,10 @@ class LoadResult:
     families: list[Family]
     notes: list[str]
     row_counts: dict[str, int] = field(default_factory=dict)
+    """Rows read from each file."""
     findings: list[Finding] = field(default_factory=list)
+    kept: dict[str, int] = field(default_factory=dict)
+    """Rows kept of each table once the unusable ones were left out (integrity.accept)."""
 
     @property
     def blocking(self) -> list[Finding]:
@@ -455,29 +458,13 @@ def running_families(present: set[str]) -> tuple[list[Family], list[str]]:
     return families, notes
 
 
-@dataclass(frozen=True)
-class Baseline:
-    """What a new snapshot is judged against beyond its own contents."""
-
-    row_counts: Mapping[str, int]
-    """Rows per table of the current good snapshot (empty before the first one)."""
-    label: str = "the current snapshot"
-    accept_smaller: bool = False
-    """The operator knows a core table really shrank: accept it for this one refresh."""
-
-
-ACCEPT_HINT = ("if the drop is real, accept it for this one refresh: lead-pipeline refresh "
-               "--accept-smaller (in the UI: run config accept_smaller: true)")
-
-
 def load_folder(con: duckdb.DuckDBPyConnection, folder: Path, schema: str, *,
-                included_classifications: Collection[str],
-                baseline: Baseline | None = None) -> LoadResult:
+                included_classifications: Collection[str]) -> LoadResult:
     """Load every table a running family needs from `folder` into `schema` (created anew).
 
-    `included_classifications` are L-2's school classifications (Codes.included_classifications);
-    `baseline` the current snapshot a core table is compared with (none for a one-school
-    slice, which is small by design)."""
+    `included_classifications` are L-2's school classifications (Codes.included_classifications).
+    What is judged on the rows kept (left-out rows, a core table that shrank) comes after, in
+    integrity.accept, once these blocking checks have passed."""
     manifest, findings = read_manifest(folder)
     preferred = manifest.format if manifest else None
     paths = {t.name: _locate(folder, t, preferred) for t in TABLES}
@@ -517,11 +504,6 @@ def load_folder(con: duckdb.DuckDBPyConnection, folder: Path, schema: str, *,
     if {"School", "Calendar"} <= usable and manifest is not None:
         result.findings.extend(_report_year_findings(
             con, schema, manifest.end_year, included_classifications))
-    shrunk = _shrink_findings(result, baseline)
-    if baseline is not None and baseline.accept_smaller:
-        notes.extend(f"accepted by the operator: {f.where} {f.message}" for f in shrunk)
-    else:
-        result.findings.extend(shrunk)
     return result
 
 
@@ -563,29 +545,6 @@ def _report_year_findings(con: duckdb.DuckDBPyConnection, schema: str, end_year:
                     f"no included school has a calendar of endYear {end_year} (the manifest's "
                     f"report year), so every report would be empty; calendars of included "
                     f"schools by endYear: {found}")]
-
-
-def _shrink_findings(result: LoadResult, baseline: Baseline | None) -> list[Finding]:
-    """Core tables that are empty, or hold fewer than half the rows of the current snapshot's
-    (snapshot.md "A core table that shrank")."""
-    found = []
-    before = baseline.row_counts if baseline else {}
-    for table in TABLES:
-        n = result.row_counts.get(table.name)
-        if table.core is None or table.core not in result.families or n is None:
-            continue
-        was = before.get(table.name, 0)
-        if n == 0:
-            message = f"{table.name} has no rows"
-        elif 2 * n < was:
-            label = baseline.label if baseline else "the current snapshot"
-            message = (f"{table.name} has {n:,} rows, fewer than half of the {was:,} in "
-                       f"{label}: a truncated export looks like this")
-        else:
-            continue
-        found.append(Finding(Check.SHRINK, table.name, None, n, (),
-                             f"{message}; {ACCEPT_HINT}"))
-    return found
 
 
 def _district_findings(con: duckdb.DuckDBPyConnection, schema: str,

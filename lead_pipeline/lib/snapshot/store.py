@@ -27,7 +27,8 @@ import duckdb
 import polars as pl
 
 from lead_pipeline.lib.snapshot.findings import Check, Finding
-from lead_pipeline.lib.snapshot.reader import Baseline, LoadResult, q
+from lead_pipeline.lib.snapshot.integrity import Baseline
+from lead_pipeline.lib.snapshot.reader import LoadResult, q
 
 CURRENT = "snapshot"
 META = "snapshot_meta"
@@ -88,7 +89,8 @@ def record_load(con: duckdb.DuckDBPyConnection, load_id: int, result: LoadResult
         "status = ? WHERE load_id = ?",
         [str(result.folder), m.snapshot_date if m else None, m.end_year if m else None,
          m.district_number if m else None, json.dumps([f.value for f in result.families]),
-         json.dumps(result.present), json.dumps(result.row_counts), json.dumps(result.notes),
+         json.dumps(result.present), json.dumps(result.kept or result.row_counts),
+         json.dumps(result.notes),
          status, load_id])
     con.execute(f"DELETE FROM {META}.findings WHERE load_id = ?", [load_id])
     add_findings(con, load_id, findings)
@@ -210,8 +212,8 @@ def for_reports(con: duckdb.DuckDBPyConnection) -> CurrentSnapshot | None:
 
 
 def baseline(con: duckdb.DuckDBPyConnection, accept_smaller: bool = False) -> Baseline:
-    """What a new load's core tables are compared with: the rows the current snapshot's files
-    held (counted from its tables when an older database did not record them)."""
+    """What a new load's core tables are compared with: the rows the current snapshot kept
+    (counted from its tables when an older database did not record them)."""
     snap = current(con)
     if snap is None:
         return Baseline({}, accept_smaller=accept_smaller)
