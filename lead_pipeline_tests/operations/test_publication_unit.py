@@ -8,10 +8,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
 from lead_pipeline import cli
+from lead_pipeline.definitions import definitions_with
+from lead_pipeline.defs.operations.jobs import WEEKLY, run_config
+from lead_pipeline.defs.resources import resources
 from lead_pipeline.lib.snapshot import store
 from lead_pipeline_tests.builders import Snapshot, tiny
 from lead_pipeline_tests.operations.common import digests
@@ -168,3 +172,22 @@ def test_a_killed_refreshs_staging_folder_goes_with_the_next_refresh(tmp_path, c
     assert code == 0, err
     assert sorted(p.name for p in out.iterdir()) == ["2027", "latest"]
     assert sorted(p.name for p in (out / "2027").iterdir()) == ["2026-11-21", "2026-11-28"]
+
+
+def test_a_housekeeping_failure_is_a_warning_and_never_undoes_the_publication(tmp_path):
+    """Pruning comes after the publication committed: a misconfigured keep_count (0, which
+    prune refuses) is logged as a warning; latest, the files and the snapshot stand."""
+    res = resources(tmp_path / "db" / "w.duckdb", output_dir=str(tmp_path / "out"),
+                    keep_count=0)
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = definitions_with(res).resolve_job_def(WEEKLY).execute_in_process(
+            run_config=run_config(str(tiny().write(tmp_path / "week1"))), instance=instance,
+            raise_on_error=False)
+        logs = [e.user_message for e in instance.all_logs(result.run_id)]
+    assert result.success
+    assert any(m.startswith("housekeeping of ") and m.endswith(
+        "failed and will be retried by the next refresh: ValueError") for m in logs), logs
+    assert os.readlink(tmp_path / "out" / "latest") == "2027/2026-11-21"
+    with duckdb.connect(str(tmp_path / "db" / "w.duckdb"), read_only=True) as con:
+        current = store.current(con)
+    assert current is not None and str(current.snapshot_date) == "2026-11-21"
