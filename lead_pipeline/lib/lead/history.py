@@ -23,6 +23,7 @@ import duckdb
 import polars as pl
 
 from lead_pipeline.lib.lead.rules import IDENTITY, ISSUE_COLUMNS, ISSUE_SCHEMA, sort_findings
+from lead_pipeline.lib.sql import q
 
 SCHEMA = "lead"
 PUBLICATIONS = f"{SCHEMA}.publications"
@@ -125,7 +126,7 @@ def published_findings(con: duckdb.DuckDBPyConnection, publication: Publication,
                        school: str | None = None) -> pl.DataFrame:
     """The Issues rows a publication recorded, of one school when `school` is given."""
     frame = con.execute(
-        f"SELECT {', '.join(_q(c) for c in ISSUE_COLUMNS)} FROM {HISTORY} "
+        f"SELECT {', '.join(q(c) for c in ISSUE_COLUMNS)} FROM {HISTORY} "
         "WHERE run_id = ? AND scope = ?", [publication.run_id, publication.scope]).pl()
     frame = frame.cast(ISSUE_SCHEMA) if frame.height else pl.DataFrame(schema=ISSUE_SCHEMA)
     return frame if school is None else in_scope(frame, school)
@@ -164,10 +165,6 @@ def change_counts(current: pl.DataFrame, before: pl.DataFrame) -> pl.DataFrame:
         (pl.col("_now").fill_null(False) & pl.col("_before").fill_null(False)).sum()
         .alias("still_open"),
     )
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def workbook_changes(con: duckdb.DuckDBPyConnection, current: pl.DataFrame,

@@ -14,8 +14,9 @@ from __future__ import annotations
 import duckdb
 
 from lead_pipeline.lib.snapshot.findings import FIRST_N, Check, Finding, clean
-from lead_pipeline.lib.snapshot.reader import key_label, q
+from lead_pipeline.lib.snapshot.reader import key_label
 from lead_pipeline.lib.snapshot.schema import TABLE_BY_NAME, Table, reference_order
+from lead_pipeline.lib.sql import q
 
 
 def _drop(con: duckdb.DuckDBPyConnection, schema: str, table: Table, condition: str,

@@ -37,6 +37,7 @@ from lead_pipeline.lib.snapshot.schema import (
     Kind,
     Table,
 )
+from lead_pipeline.lib.sql import lit, q
 
 _INT_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
               "UINTEGER", "UBIGINT", "UHUGEINT"}
@@ -53,15 +54,6 @@ _PARQUET_TYPES: dict[Kind, set[str]] = {
 }
 """Parquet column types accepted for each kind besides VARCHAR (read as text and parsed). A text
 column must be stored as strings: an integer-typed school number has lost its leading zeros."""
-
-
-def q(name: str) -> str:
-    """Quote an identifier (table and column names are camelCase, DuckDB folds them)."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _valid(col: Column, v: str) -> str:

@@ -27,7 +27,8 @@ import duckdb
 import polars as pl
 
 from lead_pipeline.lib.snapshot.findings import Check, Finding
-from lead_pipeline.lib.snapshot.reader import Baseline, LoadResult, q
+from lead_pipeline.lib.snapshot.reader import Baseline, LoadResult
+from lead_pipeline.lib.sql import q
 
 CURRENT = "snapshot"
 META = "snapshot_meta"
