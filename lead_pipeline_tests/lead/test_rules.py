@@ -14,8 +14,9 @@ import polars as pl
 import pytest
 
 from lead_pipeline.lib.codes import load_codes
+from lead_pipeline.lib.lead import flow
 from lead_pipeline.lib.lead import reports as r
-from lead_pipeline.lib.lead.staging import report_of
+from lead_pipeline.lib.lead.staging import district_header
 from lead_pipeline_tests.builders import Snapshot, load_frames, tiny
 
 GENERATED = datetime(2026, 11, 22, 3, 0, 0)
@@ -23,33 +24,25 @@ LAST_DAY = "2027-05-21"
 
 
 class Run:
+    """The LEAD flow (lib/lead/flow.py, the same call as the one-school refresh) over a
+    hand-built snapshot read through the real reader: report year 2027, snapshot date
+    2026-11-21, Detail of every section. The lookups are what the tests ask of it."""
+
     def __init__(self, snapshot: Snapshot, folder: Path):
         self.codes = load_codes()
         self.tables = load_frames(snapshot, folder)
-        self.report = report_of(self.tables, 2027, date(2026, 11, 21))
-        self.sections = r.stg_sections(self.tables, self.codes, self.report)
-        self.students = r.stg_section_students(self.tables, self.codes, self.report,
-                                               self.sections)
-
-    @property
-    def classes(self) -> pl.DataFrame:
-        return r.classes(self.sections, self.students, self.codes, self.report, GENERATED)
+        header = district_header(self.tables, 2027, date(2026, 11, 21))
+        self.outputs = flow.build(self.tables, self.codes, header, GENERATED,
+                                  section_ids=self.tables["Section"]["sectionID"].to_list())
+        self.sections, self.students = self.outputs.sections, self.outputs.students
+        self.classes, self.staff = self.outputs.reports.classes, self.outputs.reports.staff
+        self.caseload = self.outputs.reports.caseload
+        self.schoolwide = self.outputs.reports.schoolwide
+        self.findings = self.outputs.findings
 
     def detail(self, *ids: int) -> pl.DataFrame:
-        return r.detail(self.sections, self.students, self.codes, self.report, GENERATED,
-                        list(ids))
-
-    @property
-    def staff(self) -> pl.DataFrame:
-        return r.staff(self.tables, self.codes, self.report, GENERATED)
-
-    @property
-    def caseload(self) -> pl.DataFrame:
-        return r.caseload(self.tables, self.students, self.codes, self.report, GENERATED)
-
-    @property
-    def schoolwide(self) -> pl.DataFrame:
-        return r.schoolwide(self.tables, self.students, self.codes, self.report, GENERATED)
+        """The Detail rows of the sections `ids`, as if only those had been asked for."""
+        return self.outputs.reports.detail.filter(pl.col("Section ID").is_in(ids))
 
     def counted(self, section: int = 600) -> list[int]:
         return sorted(self.students.filter(pl.col("sectionID") == section)["personID"])

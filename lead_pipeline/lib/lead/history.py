@@ -39,7 +39,11 @@ NEW, RESOLVED = "New", "Resolved"
 
 
 @dataclass(frozen=True)
-class Publication:
+class PublishedRefresh:
+    """One row of `lead.publications`: a refresh (or one school's) whose findings were recorded
+    when it was published; what a later refresh's Changes compare with. Not the folder being
+    published (that is lib/publish.Publication)."""
+
     run_id: str
     scope: str
     snapshot_date: date
@@ -108,7 +112,7 @@ def append(con: duckdb.DuckDBPyConnection, findings: pl.DataFrame, *, run_id: st
 
 
 def previous(con: duckdb.DuckDBPyConnection, district_number: str, snapshot_date: date,
-             school: str | None = None) -> Publication | None:
+             school: str | None = None) -> PublishedRefresh | None:
     """The publication a refresh of `snapshot_date` compares with: the last one published for
     the district from an earlier snapshot date (latest date, then latest published). For a
     school, a one-school publication of that school counts as well as a district one."""
@@ -119,10 +123,10 @@ def previous(con: duckdb.DuckDBPyConnection, district_number: str, snapshot_date
         "WHERE district_number = ? AND snapshot_date < ? AND list_contains(?, scope) "
         "ORDER BY snapshot_date DESC, published_at DESC LIMIT 1",
         [district_number, snapshot_date, scopes]).fetchone()
-    return None if row is None else Publication(row[0], row[1], row[2], row[3])
+    return None if row is None else PublishedRefresh(row[0], row[1], row[2], row[3])
 
 
-def published_findings(con: duckdb.DuckDBPyConnection, publication: Publication,
+def published_findings(con: duckdb.DuckDBPyConnection, publication: PublishedRefresh,
                        school: str | None = None) -> pl.DataFrame:
     """The Issues rows a publication recorded, of one school when `school` is given."""
     frame = con.execute(

@@ -24,9 +24,8 @@ from typing import Literal
 import polars as pl
 
 from lead_pipeline.lib.codes import Codes, load_codes
-from lead_pipeline.lib.intervals import overlaps
 from lead_pipeline.lib.lead import staging as st
-from lead_pipeline.lib.lead.staging import Report, Tables
+from lead_pipeline.lib.lead.staging import DistrictHeader, Tables
 
 ReportName = Literal["Classes", "Staff", "Caseload", "Schoolwide"]
 Level = Literal["error", "review"]
@@ -269,12 +268,17 @@ assert len(RULE_BY_ID) == len(RULES), "rule ids must be unique"
 
 # ---- what the rules read --------------------------------------------------------------------
 
+STUDENT_COLUMNS = ("sectionID", "personID", "stateID", "ilpa", "activeIep", "sectionEndDate",
+                   "enrollmentID")
+"""The columns of the counted students (`stg_section_students`) the rules read: lead/findings
+loads only these, so the step does not hold every column of millions of rows at state scale."""
+
+
 @dataclass(frozen=True)
 class QaInputs:
     """Everything the rules read: the four report frames (lead.md column names), the counted
-    students behind them (`stg_section_students`: sectionID, personID, stateID, ilpa,
-    activeIep, sectionEndDate, enrollmentID) and the people with a District Employment that
-    overlaps the school year (`Person ID`, from `employed_people`)."""
+    students behind them (`stg_section_students`, at least STUDENT_COLUMNS) and the people with
+    a District Employment that overlaps the school year (`Person ID`, from `employed_people`)."""
 
     classes: pl.DataFrame
     staff: pl.DataFrame
@@ -284,12 +288,11 @@ class QaInputs:
     employed: pl.DataFrame
 
 
-def employed_people(tables: Tables, report: Report) -> pl.DataFrame:
+def employed_people(tables: Tables, header: DistrictHeader) -> pl.DataFrame:
     """Q-I1: `Person ID` of everyone with an Employment of the district overlapping W (the
     "active Employment" of lead.md "Ties and edges"; L-20's employment half)."""
-    first, last = report.window
-    return (st.district_employment(tables, report).filter(overlaps(first, last))
-            .select(pl.col("personID").cast(pl.Int64).alias("Person ID")).unique())
+    return st.employed_in_year(tables, header).select(
+        pl.col("personID").cast(pl.Int64).alias("Person ID"))
 
 
 def _without_plan(rows: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
@@ -357,7 +360,7 @@ def empty_findings() -> pl.DataFrame:
     return pl.DataFrame(schema=ISSUE_SCHEMA)
 
 
-def rule_findings(rule: Rule, rows: pl.DataFrame, codes: Codes) -> pl.DataFrame:
+def findings_of_rule(rule: Rule, rows: pl.DataFrame, codes: Codes) -> pl.DataFrame:
     """One rule's findings over its (enriched) report rows, one per finding grain."""
     grain = rule.grain
     ids = [
@@ -390,7 +393,7 @@ def findings(inputs: QaInputs, codes: Codes | None = None,
     """Every finding of `rules` on one refresh: the Issues rows (outputs.md), sorted."""
     codes = codes or load_codes()
     rows = enriched(inputs)
-    parts = [rule_findings(rule, rows[rule.report], codes) for rule in rules]
+    parts = [findings_of_rule(rule, rows[rule.report], codes) for rule in rules]
     return sort_findings(pl.concat([empty_findings(), *parts], how="vertical"))
 
 
