@@ -13,15 +13,21 @@ import polars as pl
 import pytest
 
 from lead_pipeline.lib.lead.rules import ISSUE_COLUMNS, RULES
-from lead_pipeline_tests.builders import Snapshot, tiny
-from lead_pipeline_tests.lead.test_rules import (
+from lead_pipeline_tests.builders import (
+    EVERY_RULE,
     LAST_DAY,
     add_section,
     add_staff,
     add_student,
+    case_manager,
+    course,
+    every_rule,
     iep,
+    ilpa,
+    roster,
+    section,
+    tiny,
 )
-from lead_pipeline_tests.lead.test_rules import run as run  # the fixture
 
 Ids = tuple[str | None, int | None, int | None]
 
@@ -29,33 +35,6 @@ Ids = tuple[str | None, int | None, int | None]
 def ids(frame: pl.DataFrame, rule: str) -> list[Ids]:
     return list(frame.filter(pl.col("Check") == rule)
                 .select("School Number", "Section ID", "Person ID").iter_rows())
-
-
-def section(s: Snapshot, sid: int, **values: object) -> None:
-    """add_section, then set Section columns (coreContent, teachingMethod, specialType …)."""
-    add_section(s, sid, teacher=values.pop("teacher", 2),  # type: ignore[arg-type]
-                course=values.pop("course", 500))  # type: ignore[arg-type]
-    s.rows["Section"][-1].update(values)
-
-
-def course(s: Snapshot, cid: int, state_code: str) -> None:
-    s.add("Course", courseID=cid, calendarID=100, number=f"C{cid}", name=f"Course {cid}",
-          stateCode=state_code, active=1)
-
-
-def roster(s: Snapshot, pid: int, sid: int) -> None:
-    s.add("Roster", rosterID=pid * 1000 + sid, personID=pid, sectionID=sid, trialID=300,
-          startDate=None, endDate=None)
-
-
-def ilpa(s: Snapshot, pid: int, *, start: str = "2026-08-01", end: str | None = None) -> None:
-    s.add("Plan", planID=pid * 11, personID=pid, planType="ILPA", startDate=start, endDate=end,
-          locked=0)
-
-
-def case_manager(s: Snapshot, student: int, staff: int) -> None:
-    s.add("TeamMember", teamMemberID=student * 100 + staff, personID=student,
-          staffPersonID=staff, role="Case Manager", startDate="2026-08-01", endDate=None)
 
 
 def test_the_tiny_district_has_no_findings(run):
@@ -410,69 +389,8 @@ def test_rule_levels_and_check_names(rule):
     assert rule.fix and rule.message
 
 
-# ---- one district where every rule fires (also used by the UI test) -------------------------
-
-def every_rule() -> Snapshot:
-    """tiny() plus one problem per rule: a second school 006 (A5) for Q-W1 and Q-I1."""
-    s = tiny()
-    s.add("School", schoolID=11, districtID=1, number="006", name="Alternative Center",
-          stateClassification="A5")
-    s.add("Calendar", calendarID=110, schoolID=11, endYear=2027, name="26-27 Alternative",
-          startDate="2026-08-12", endDate=LAST_DAY, summerSchool=0, exclude=0)
-    s.add("GradeLevel", calendarID=110, name="09", stateGrade="09", exclude=0)
-    s.add("Course", courseID=510, calendarID=110, number="ALT", name="Alternative English",
-          stateCode="230101", active=1)
-    s.add("Section", sectionID=610, courseID=510, trialID=300, number="1", coreContent=None,
-          teachingMethod=None, instructionalSetting=None, specialType="01")
-    s.add("SectionPlacement", sectionID=610, trialID=300, termID=400, periodID=1)
-    s.add("SectionStaffHistory", sectionID=610, trialID=300, personID=26, staffType="P",
-          startDate="2026-08-12", endDate=None)
-    add_student(s, 40, grade="09", enrollment={"calendarID": 110}, section=610)  # Q-W1
-    s.rows["Section"][0]["specialType"] = "05"  # 600: Q-C9, Q-C10 (student 1 is general)
-    add_staff(s, 21, with_employment=False)
-    section(s, 601, teacher=21)  # Q-C1 and, with nobody counted, Q-C5
-    course(s, 501, "909995")
-    section(s, 602, course=501, teacher=None)  # Q-C2, Q-C3
-    section(s, 603, teacher=None, teachingMethod="12")  # Q-C2, Q-C4
-    course(s, 502, "230171")
-    section(s, 604, course=502)  # Q-C6
-    section(s, 605, coreContent="507")  # Q-C7
-    section(s, 606, coreContent="509")  # Q-C8
-    section(s, 607, specialType="02")  # Q-C11, Q-C12 (student 3 has no plan)
-    add_staff(s, 26, school=11)  # employed, assigned at 006 only
-    section(s, 608, teacher=26)  # Q-I1 (and Q-C1)
-    add_student(s, 3, section=607)
-    add_student(s, 4, section=602, enrollment={"disability1": "SLD"})
-    for sid in (603, 604, 605, 606, 608):
-        roster(s, 4, sid)
-    iep(s, 4)  # no case manager: Q-K2
-    add_staff(s, 20, employment={"licenseNumber": None})  # Q-S1
-    add_staff(s, 22, assignment={"type": "05", "teacher": 0})  # Q-S2
-    add_staff(s, 23, assignment={"type": "04", "teacher": 1})  # Q-S3
-    add_staff(s, 24, assignment={"type": None})  # Q-I2
-    s.add("Person", personID=25, stateID=None, currentIdentityID=None, studentNumber=None,
-          staffNumber="T25")
-    add_student(s, 5, section=600, enrollment={"disability1": "AUT"})
-    iep(s, 5)
-    case_manager(s, 5, 25)  # Q-K1
-    case_manager(s, 3, 20)  # student 3 is general: Q-K3
-    return s
-
-
-EVERY_RULE = {
-    "Q-C1": [("005", 601, 21), ("005", 608, 26)], "Q-C2": [("005", 602, None),
-                                                            ("005", 603, None)],
-    "Q-C3": [("005", 602, None)], "Q-C4": [("005", 603, None)], "Q-C5": [("005", 601, None)],
-    "Q-C6": [("005", 604, None)], "Q-C7": [("005", 605, None)], "Q-C8": [("005", 606, None)],
-    "Q-C9": [("005", 600, None)], "Q-C10": [("005", 600, None)],
-    "Q-C11": [("005", 607, None)], "Q-C12": [("005", 607, None)],
-    "Q-S1": [("005", None, 20)], "Q-S2": [("005", None, 22)], "Q-S3": [("005", None, 23)],
-    "Q-K1": [(None, None, 25)], "Q-K2": [(None, None, None)], "Q-K3": [(None, None, 20)],
-    "Q-W1": [("006", None, None)], "Q-I1": [("005", 608, 26)], "Q-I2": [("005", None, 24)],
-}
-"""The findings of `every_rule()`, worked out from the comments above."""
-
-
 def test_every_rule_fires_once_on_its_own_district(run):
+    """every_rule() (lead_pipeline_tests/builders.py): one problem per rule, also the district
+    of the UI test."""
     frame = run(every_rule()).findings
     assert {r.id: ids(frame, r.id) for r in RULES} == EVERY_RULE
