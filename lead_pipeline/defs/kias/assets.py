@@ -19,6 +19,7 @@ from lead_pipeline.defs.snapshot.assets import table_key
 from lead_pipeline.lib.kias import columns, output, population, validation
 from lead_pipeline.lib.kias.reference import KiasCodes, event_categories
 from lead_pipeline.lib.publish import run_staging
+from lead_pipeline.lib.rules import by_rule
 from lead_pipeline.lib.snapshot import store
 from lead_pipeline.lib.snapshot.schema import TABLES, Family
 
@@ -152,7 +153,7 @@ def kias_validation(context: dg.AssetExecutionContext, snapshot: SnapshotResourc
                     found: pl.DataFrame) -> pl.DataFrame:
     current = snapshot.snapshot()
     rows = validation.findings(found, snapshot.kias_codes())
-    split = validation.by_rule(rows)
+    split = by_rule(rows, validation.RULES, validation.RULE_COLUMN)
     context.add_output_metadata({**_skipped(current), **{
         rule: dg.MetadataValue.int(frame.height) for rule, frame in split.items()}})
     return rows

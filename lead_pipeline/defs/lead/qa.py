@@ -23,9 +23,15 @@ from lead_pipeline.defs.lead.assets import (
 )
 from lead_pipeline.defs.resources import SnapshotResource
 from lead_pipeline.defs.snapshot.assets import table_key
-from lead_pipeline.lib import markdown
 from lead_pipeline.lib.lead import flow, history
-from lead_pipeline.lib.lead.rules import RULES, STUDENT_COLUMNS, Rule, by_rule, generic
+from lead_pipeline.lib.lead.rules import (
+    RULE_COLUMN,
+    RULES,
+    STUDENT_COLUMNS,
+    QualityRule,
+    generic,
+)
+from lead_pipeline.lib.rules import by_rule, first_ids
 
 QA = "lead_qa"
 FINDINGS = dg.AssetKey(["lead", "findings"])
@@ -37,16 +43,12 @@ _INS = {"classes": dg.AssetIn(CLASSES), "staff": dg.AssetIn(STAFF),
                                metadata={"columns": list(STUDENT_COLUMNS)})}
 _EMPLOYMENT = ["Employment", "District"]
 """The snapshot tables the findings step reads (Q-I1: who is employed in the school year)."""
-FIRST_IDS = 10
+FIRST_ID_COLUMNS = ["School Number", "Section ID", "Person ID"]
+"""What a check lists of its first findings: ids only, never names."""
 
 
-def first_ids(found: pl.DataFrame) -> str:
-    """A markdown table of the first findings' ids (school, section, person; never names)."""
-    columns = ["School Number", "Section ID", "Person ID"]
-    return markdown.table(columns, found.head(FIRST_IDS).select(columns).iter_rows())
-
-
-def check_metadata(rule: Rule, found: pl.DataFrame, previous: history.PublishedRefresh | None,
+def check_metadata(rule: QualityRule, found: pl.DataFrame,
+                   previous: history.PublishedRefresh | None,
                    counts: dict[str, dict[str, int]]) -> dict[str, dg.MetadataValue]:
     meta: dict[str, dg.MetadataValue] = {
         "findings": dg.MetadataValue.int(found.height),
@@ -57,7 +59,7 @@ def check_metadata(rule: Rule, found: pl.DataFrame, previous: history.PublishedR
             previous.snapshot_date.isoformat() if previous else "none"),
     }
     if found.height:
-        meta["first_ids"] = dg.MetadataValue.md(first_ids(found))
+        meta["first_ids"] = dg.MetadataValue.md(first_ids(found, FIRST_ID_COLUMNS))
     if previous is not None:
         mine = counts.get(rule.id, {})
         for name in ("new", "resolved", "still_open"):
@@ -83,7 +85,7 @@ def findings(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
     return found
 
 
-def build_quality_checks(rules: Sequence[Rule] = RULES) -> dg.AssetChecksDefinition:
+def build_quality_checks(rules: Sequence[QualityRule] = RULES) -> dg.AssetChecksDefinition:
     """The one factory: every rule becomes a non-blocking check `<id>_<property>` on its
     report, evaluated together in one step over the stored `lead/findings` (the rules run
     once per refresh, in that asset)."""
@@ -103,16 +105,16 @@ def build_quality_checks(rules: Sequence[Rule] = RULES) -> dg.AssetChecksDefinit
                           description="lead.md §5: the Q- rules over the LEAD reports.")
     def lead_quality_rules(context: dg.AssetCheckExecutionContext, snapshot: SnapshotResource,
                            stored: pl.DataFrame) -> Iterator[dg.AssetCheckResult]:
-        found = stored.filter(pl.col("Check").is_in(ids))
+        found = stored.filter(pl.col(RULE_COLUMN).is_in(ids))
         header = snapshot.header()
         with snapshot.duckdb.get_connection() as con:
             previous = history.previous(con, header.district_number, header.snapshot_date)
             before = None if previous is None else history.published_findings(con, previous)
         counts: dict[str, dict[str, int]] = {}
         if before is not None:
-            counts = {row.pop("Check"): row for row in
+            counts = {row.pop(RULE_COLUMN): row for row in
                       history.change_counts(found, before).iter_rows(named=True)}
-        split = by_rule(found)
+        split = by_rule(found, rules, RULE_COLUMN)
         selected = context.selected_asset_check_keys
         for rule in rules:
             key = dg.AssetCheckKey(REPORT_KEYS[rule.report], rule.check_name)
