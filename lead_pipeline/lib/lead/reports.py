@@ -16,6 +16,7 @@ import polars as pl
 from lead_pipeline.lib.codes import Codes
 from lead_pipeline.lib.lead import staging as st
 from lead_pipeline.lib.lead.staging import DistrictHeader, Tables
+from lead_pipeline.lib.snapshot.schema import TABLE_BY_NAME
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,32 @@ TEXT_COLUMNS = frozenset({
 })
 """Columns written as text whatever they look like: codes, numbers of schools and courses,
 state and EPSB ids, names (outputs.md)."""
+
+CARRIED: dict[str, tuple[str, str]] = {
+    "Primary Teacher Last Name": ("Identity", "lastName"),
+    "Primary Teacher First Name": ("Identity", "firstName"),
+    "State ID": ("Person", "stateID"),
+    "Student Last Name": ("Identity", "lastName"),
+    "Student First Name": ("Identity", "firstName"),
+    "Last Name": ("Identity", "lastName"),
+    "First Name": ("Identity", "firstName"),
+    "Case Manager Last Name": ("Identity", "lastName"),
+    "Case Manager First Name": ("Identity", "firstName"),
+}
+"""Report columns that show a person's own snapshot value, and the snapshot column (table,
+column) each shows. Whether such a column is private is not decided here: lib/snapshot/schema.py
+declares it (`Column.private`), once, for the reader's messages and the reports alike."""
+
+
+def _private(carried: dict[str, tuple[str, str]]) -> frozenset[str]:
+    """The report columns of `carried` whose snapshot column the schema declares private."""
+    return frozenset(report for report, (table, column) in carried.items()
+                     if TABLE_BY_NAME[table].column_by_name[column].private)
+
+
+PRIVATE_COLUMNS = _private(CARRIED)
+"""Report columns never shown outside the workbooks (Dagster metadata, logs): names and state
+ids, as the schema declares them."""
 
 
 COUNTED_COLUMNS = ("sectionID", "personID", "stateID", "enrollmentID", "sectionEndDate",
