@@ -1,5 +1,7 @@
 """Kentucky LEAD: staging (who is counted) and the five reports, as thin Dagster wrappers
-around the pure functions of lib/lead. Frames are stored as DuckDB tables `lead.<name>`."""
+around the pure functions of lib/lead: each asset calls its one step of the LEAD flow
+(lib/lead/flow.py), the chain the one-school refresh runs in one call. Frames are stored as
+DuckDB tables `lead.<name>`."""
 
 import dagster as dg
 import polars as pl
@@ -47,7 +49,8 @@ def stg_section_students(snapshot: SnapshotResource, sections: pl.DataFrame) -> 
 
 
 def _previewed(context: dg.AssetExecutionContext, frame: pl.DataFrame) -> pl.DataFrame:
-    """Row count (the IO manager's dagster/row_count) plus the first rows, names dropped."""
+    """Row count (the IO manager's dagster/row_count) plus the first rows, private columns
+    dropped (lib/lead/preview.py)."""
     context.add_output_metadata({"preview": dg.MetadataValue.md(preview_markdown(frame)),
                                  "schools": dg.MetadataValue.int(
                                      frame["School Number"].n_unique()
