@@ -232,11 +232,15 @@ def district_employment(tables: Tables, header: DistrictHeader) -> pl.DataFrame:
     return tables["Employment"].filter(pl.col("districtID") == header.district_id)
 
 
+def employment_in_year(tables: Tables, header: DistrictHeader) -> pl.DataFrame:
+    """Employment rows of the district overlapping W, the school year (L-20, L-21)."""
+    return district_employment(tables, header).filter(overlaps(*header.window))
+
+
 def employed_in_year(tables: Tables, header: DistrictHeader) -> pl.DataFrame:
     """(personID) of everyone with an Employment of the district overlapping W: L-20's
     employment half, the "active Employment" of Q-I1, and who the Staff report lists."""
-    return (district_employment(tables, header).filter(overlaps(*header.window))
-            .select("personID").unique())
+    return employment_in_year(tables, header).select("personID").unique()
 
 
 def assignments_in_year(tables: Tables, header: DistrictHeader) -> pl.DataFrame:
@@ -256,11 +260,10 @@ def active_staff(tables: Tables, header: DistrictHeader) -> pl.DataFrame:
 def epsb_ids(tables: Tables, header: DistrictHeader) -> pl.DataFrame:
     """L-21: licenseNumber of the open employment (latest start among several), else of the
     latest-starting employment overlapping W."""
-    first, last = header.window
-    jobs = district_employment(tables, header)
-    open_jobs = jobs.filter(pl.col("endDate").is_null()).with_columns(pl.lit(0).alias("_tier"))
-    closed = jobs.filter(pl.col("endDate").is_not_null(), overlaps(first, last)).with_columns(
-        pl.lit(1).alias("_tier"))
+    open_jobs = district_employment(tables, header).filter(
+        pl.col("endDate").is_null()).with_columns(pl.lit(0).alias("_tier"))
+    closed = employment_in_year(tables, header).filter(
+        pl.col("endDate").is_not_null()).with_columns(pl.lit(1).alias("_tier"))
     chosen = first_by(pl.concat([open_jobs, closed]), ["personID"],
                       [("_tier", False), ("startDate", True), ("employmentID", True)])
     return chosen.select("personID", pl.col("licenseNumber").alias("epsbID"))
