@@ -106,13 +106,13 @@ class SnapshotResource(dg.ConfigurableResource):
         return district_header(district, snap.end_year, snap.snapshot_date)
 
     def codes(self) -> Codes:
-        """The LEAD code tables (spec/codes.md) of `reference_dir`."""
+        """The LEAD code tables (docs/codes.md) of `reference_dir`."""
         if self._codes is None:
             self._codes = load_codes(Path(self.reference_dir))
         return self._codes
 
     def kias_codes(self) -> KiasCodes:
-        """The KIAS code tables (kias.md §6) of `reference_dir`."""
+        """The KIAS code tables (docs/kias.md §6) of `reference_dir`."""
         if self._kias_codes is None:
             self._kias_codes = load_kias_codes(Path(self.reference_dir))
         return self._kias_codes

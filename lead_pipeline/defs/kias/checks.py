@@ -1,4 +1,4 @@
-"""The KIAS validation rules (kias.md §7) as Dagster asset checks on `kias/validation`.
+"""The KIAS validation rules (docs/kias.md §7) as Dagster asset checks on `kias/validation`.
 
 Both are ERROR and non-blocking: like IC's Data Validation Report they list what to fix before
 submitting, and the files (with the findings workbook) must still be published. The checks read
@@ -24,12 +24,12 @@ FIRST_ID_COLUMNS = ["Resolution ID", "Person ID", "Event ID", "Building ID",
 
 @dg.multi_asset_check(
     specs=[dg.AssetCheckSpec(rule.check_name, asset=VALIDATION, blocking=False,
-                             description=f"{rule.id}: {rule.title} (kias.md §7).",
+                             description=f"{rule.id}: {rule.title} (docs/kias.md §7).",
                              metadata={"rule": rule.id})
            for rule in RULES],
     name="kias_validation_rules", can_subset=True,
     ins={"found": dg.AssetIn(VALIDATION)},
-    description="kias.md §7: V1 and V2 over the KIAS findings.")
+    description="docs/kias.md §7: V1 and V2 over the KIAS findings.")
 def kias_validation_rules(context: dg.AssetCheckExecutionContext,
                           found: pl.DataFrame) -> Iterator[dg.AssetCheckResult]:
     split = by_rule(found, RULES, RULE_COLUMN)

@@ -67,7 +67,7 @@ _COUNTED = dg.AssetIn(STG_SECTION_STUDENTS,
 @dg.asset(key=CLASSES, group_name=REPORTS, kinds=KINDS,
           ins={"sections": _SECTIONS, "students": _COUNTED},
           description="Classes: one row per included section with its count block, sorted by "
-          "school name, calendar, structure, course number, section number (lead.md §4).")
+          "school name, calendar, structure, course number, section number (docs/lead.md §4).")
 def classes(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
             sections: pl.DataFrame, students: pl.DataFrame) -> pl.DataFrame:
     return _previewed(context, reports.classes(sections, students, snapshot.codes(),

@@ -1,5 +1,5 @@
-"""Quality rules (lead.md §5) in Dagster: all the findings of a refresh as `lead/findings` (the
-Issues rows), one check per rule on the report it reads, and their history.
+"""Quality rules (docs/lead.md §5) in Dagster: all the findings of a refresh as `lead/findings`
+(the Issues rows), one check per rule on the report it reads, and their history.
 
 Thin wiring around lib/lead/flow.py and lib/lead/history.py: `lead/findings` runs the flow's
 findings step once per refresh and the checks read the stored rows (as the KIAS checks read
@@ -69,8 +69,9 @@ def check_metadata(rule: QualityRule, found: pl.DataFrame,
 
 @dg.asset(key=FINDINGS, group_name=QA, kinds={"polars", "duckdb"}, ins=_INS,
           deps=[table_key(name) for name in _EMPLOYMENT],
-          description="Every finding of the Q- rules (lead.md §5) on this refresh, one row per "
-          "finding with the Issues sheet columns (outputs.md); the same rows as the checks.")
+          description="Every finding of the Q- rules (docs/lead.md §5) on this refresh, one row "
+          "per finding with the Issues sheet columns (docs/outputs.md); the same rows as the "
+          "checks.")
 def findings(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
              classes: pl.DataFrame, staff: pl.DataFrame, caseload: pl.DataFrame,
              schoolwide: pl.DataFrame, students: pl.DataFrame) -> pl.DataFrame:
@@ -102,7 +103,7 @@ def build_quality_checks(rules: Sequence[QualityRule] = RULES) -> dg.AssetChecks
 
     @dg.multi_asset_check(specs=specs, name="lead_quality_rules", can_subset=True,
                           ins={"stored": dg.AssetIn(FINDINGS)},
-                          description="lead.md §5: the Q- rules over the LEAD reports.")
+                          description="docs/lead.md §5: the Q- rules over the LEAD reports.")
     def lead_quality_rules(context: dg.AssetCheckExecutionContext, snapshot: SnapshotResource,
                            stored: pl.DataFrame) -> Iterator[dg.AssetCheckResult]:
         found = stored.filter(pl.col(RULE_COLUMN).is_in(ids))

@@ -1,4 +1,5 @@
-"""The KIAS files (outputs.md): the state CSV, the HTML review page and the validation workbook.
+"""The KIAS files (docs/outputs.md): the state CSV, the HTML review page and the validation
+workbook.
 
 CSV (A38): one header row with the seed's column names, comma-delimited, no quoting, an empty
 field for blank, `\\n` line ends (also after the last row). No quoting is only safe while no

@@ -1,10 +1,11 @@
-"""The KIAS data-validation rules (kias.md §7): a firearm discipline method that does not fit
+"""The KIAS data-validation rules (docs/kias.md §7): a firearm discipline method that does not fit
 the student's IDEA status, on every resolution of a student involved with a weapon.
 
-Population (kias.md decisions): the candidates of `population.candidates`, i.e. students who
-pass the incident and enrollment filters, with every one of their resolutions on the event
-(also those without a state code), on an event where the student has a weapon code 100-500
-(WEAPON_INVOLVED). One finding per (rule, resolutionID); a null or unreadable method is invalid.
+Population (docs/kias.md "Product decisions beyond the register"): the candidates of
+`population.candidates`, i.e. students who pass the incident and enrollment filters, with every one
+of their resolutions on the event (also those without a state code), on an event where the student
+has a weapon code 100-500 (WEAPON_INVOLVED). One finding per (rule, resolutionID); a null or
+unreadable method is invalid.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ RULE_COLUMN = "Rule"
 FINDING_COLUMNS = ("Rule", "Building ID", "KIDS ID", "Person ID", "Incident Date", "Incident ID",
                    "Event ID", "Resolution ID", "State Resolution Code", "Weapon Codes",
                    "Firearm Discipline Method", "Message")
-"""The `Findings` sheet of KIAS_Validation_<district>.xlsx (outputs.md)."""
+"""The `Findings` sheet of KIAS_Validation_<district>.xlsx (docs/outputs.md)."""
 
 
 def _findings_of_rule(weapon: pl.DataFrame, rule: ValidationRule, codes: KiasCodes

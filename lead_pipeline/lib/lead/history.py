@@ -1,5 +1,5 @@
-"""The findings of every published refresh, kept in DuckDB, and what changed since (outputs.md
-"Changes").
+"""The findings of every published refresh, kept in DuckDB, and what changed since
+(docs/outputs.md "Changes").
 
 Why a history at all: the Changes sheet and the checks' new/resolved/still-open counts compare
 a refresh with the findings *last published* for the same district (or school) from an earlier

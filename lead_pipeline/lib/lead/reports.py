@@ -1,4 +1,4 @@
-"""The five LEAD reports (lead.md §4) from the staging frames, with their exact columns.
+"""The five LEAD reports (docs/lead.md §4) from the staging frames, with their exact columns.
 
 Report frames carry the sheet's column names, in order, so the workbook writer writes them as
 they are. Classes, Caseload and Schoolwide end with the count block; `Total` is always the
@@ -67,7 +67,7 @@ TEXT_COLUMNS = frozenset({
     "Case Manager Last Name", "Case Manager First Name",
 })
 """Columns written as text whatever they look like: codes, numbers of schools and courses,
-state and EPSB ids, names (outputs.md)."""
+state and EPSB ids, names (docs/outputs.md)."""
 
 CARRIED: dict[str, tuple[str, str]] = {
     "Primary Teacher Last Name": ("Identity", "lastName"),
@@ -141,7 +141,7 @@ def _with_zero_counts(frame: pl.DataFrame, codes: Codes) -> pl.DataFrame:
 def _common(header: DistrictHeader, generated: datetime) -> list[pl.Expr]:
     return [
         pl.lit(generated).alias("Date Time Generated"),
-        pl.lit(header.end_year, dtype=pl.Int64).alias("End Year"),  # a number (outputs.md)
+        pl.lit(header.end_year, dtype=pl.Int64).alias("End Year"),  # a number (docs/outputs.md)
         pl.lit(header.district_number).alias("District Number"),
         pl.lit(header.district_name).alias("District Name"),
     ]

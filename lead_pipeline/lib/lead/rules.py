@@ -1,4 +1,4 @@
-"""The quality rules of lead.md §5 (Q-C1 … Q-I2), each declared once, as data.
+"""The quality rules of docs/lead.md §5 (Q-C1 … Q-I2), each declared once, as data.
 
 A rule is an id, the report it reads, a level, a condition over that report's rows, a message
 (LEAD's own words, quoted, where the card has them) and the fix an operator is told. Adding a
@@ -33,7 +33,7 @@ Level = Literal["error", "review"]
 
 ISSUE_COLUMNS = ["Check", "Level", "Report", "School Number", "Section ID", "Person ID",
                  "Message", "How to fix"]
-"""The Issues sheet (outputs.md): one row per finding."""
+"""The Issues sheet (docs/outputs.md): one row per finding."""
 
 ISSUE_SCHEMA: dict[str, pl.DataType] = {
     "Check": pl.String(), "Level": pl.String(), "Report": pl.String(),
@@ -42,11 +42,11 @@ ISSUE_SCHEMA: dict[str, pl.DataType] = {
 }
 
 IDENTITY = ["Check", "School Number", "Section ID", "Person ID"]
-"""A finding is the same across refreshes when its check and ids are (outputs.md)."""
+"""A finding is the same across refreshes when its check and ids are (docs/outputs.md)."""
 
 LEVEL_LABEL: dict[str, str] = {"error": "Error", "review": "Review"}
 
-# Codes the rule table names that are not one of codes.py's groups (codes.md lists them; they
+# Codes the rule table names that are not one of codes.py's groups (docs/codes.md lists them; they
 # are the rules' own constants, kept here beside the rules that use them).
 SPECIAL_EDUCATION = "05"  # Section special type 05 Special Education (Q-C9, Q-C10)
 ALTERNATIVE_CLASSROOM = "02"  # Section special type 02 Alternative Classroom (Q-C11, Q-C12)
@@ -58,7 +58,7 @@ SPEECH_THERAPIST = "05"  # assignment type 05 (Q-S2)
 NOT_CERTIFIED_TYPES = ("04", "07")  # assignment types 04, 07 (Q-S3)
 
 _GRAIN: dict[str, dict[str, str]] = {
-    # finding column -> report column: the finding grain of lead.md §5
+    # finding column -> report column: the finding grain of docs/lead.md §5
     "Classes": {"School Number": "School Number", "Section ID": "Section ID"},
     "Staff": {"School Number": "School Number", "Person ID": "Person ID"},
     "Caseload": {"Person ID": "Case Manager Person ID"},
@@ -68,7 +68,7 @@ _GRAIN: dict[str, dict[str, str]] = {
 
 @dataclass(frozen=True)
 class QualityRule(Rule):
-    """One row of lead.md §5: beside the id and the property that should hold (lib/rules.py),
+    """One row of docs/lead.md §5: beside the id and the property that should hold (lib/rules.py),
     the report it reads, its level, the condition and what an operator is told.
 
     `condition` builds the expression selecting offending rows of `report` (after
@@ -80,7 +80,7 @@ class QualityRule(Rule):
     report: ReportName
     level: Level
     description: str
-    """The condition in words (lead.md §5), shown on the check in the UI."""
+    """The condition in words (docs/lead.md §5), shown on the check in the UI."""
     condition: Callable[[Codes], pl.Expr]
     message: str
     fix: str
@@ -275,7 +275,7 @@ loads only these, so the step does not hold every column of millions of rows at 
 
 @dataclass(frozen=True)
 class QaInputs:
-    """Everything the rules read: the four report frames (lead.md column names), the counted
+    """Everything the rules read: the four report frames (docs/lead.md column names), the counted
     students behind them (`stg_section_students`, at least STUDENT_COLUMNS) and the people with
     a District Employment that overlaps the school year (`Person ID`, from `employed_people`)."""
 
@@ -289,7 +289,7 @@ class QaInputs:
 
 def employed_people(tables: Tables, header: DistrictHeader) -> pl.DataFrame:
     """Q-I1: `Person ID` of everyone with an Employment of the district overlapping W (the
-    "active Employment" of lead.md "Ties and edges"; L-20's employment half)."""
+    "active Employment" of docs/lead.md "Ties and edges"; L-20's employment half)."""
     return st.employed_in_year(tables, header).select(
         pl.col("personID").cast(pl.Int64).alias("Person ID"))
 
@@ -377,7 +377,7 @@ def findings_of_rule(rule: QualityRule, rows: pl.DataFrame, codes: Codes) -> pl.
 
 
 def sort_findings(frame: pl.DataFrame) -> pl.DataFrame:
-    """Rule order (lead.md §5), then school, section and person; Q-C10 after Q-C9."""
+    """Rule order (docs/lead.md §5), then school, section and person; Q-C10 after Q-C9."""
     order = {r.id: i for i, r in enumerate(RULES)}
     return (frame.with_columns(pl.col("Check").replace_strict(order, default=len(order),
                                                               return_dtype=pl.Int32)
@@ -389,7 +389,7 @@ def sort_findings(frame: pl.DataFrame) -> pl.DataFrame:
 
 def findings(inputs: QaInputs, codes: Codes | None = None,
              rules: Sequence[QualityRule] = RULES) -> pl.DataFrame:
-    """Every finding of `rules` on one refresh: the Issues rows (outputs.md), sorted."""
+    """Every finding of `rules` on one refresh: the Issues rows (docs/outputs.md), sorted."""
     codes = codes or load_codes()
     rows = enriched(inputs)
     parts = [findings_of_rule(rule, rows[rule.report], codes) for rule in rules]

@@ -1,4 +1,4 @@
-"""A one-school refresh (outputs.md): that school's rows of a snapshot folder through the same
+"""A one-school refresh (docs/outputs.md): that school's rows of a snapshot folder through the same
 reader, integrity checks and LEAD flow (lib/lead/flow.py) as the weekly refresh, its workbook
 replaced inside the folder `latest` points at, its findings recorded under the school's scope.
 

@@ -1,4 +1,4 @@
-"""LEAD staging: who and what the reports count (lead.md §1-§3), district-wide, pure Polars.
+"""LEAD staging: who and what the reports count (docs/lead.md §1-§3), district-wide, pure Polars.
 
 Every function takes snapshot frames and returns a frame; none reads files or knows Dagster.
 The two staging outputs are at the end: `stg_sections` (the sections in the reports) and
@@ -48,7 +48,7 @@ def district_header(tables: Tables, end_year: int, snapshot_date: date) -> Distr
 
 def first_by(frame: pl.DataFrame, group: list[str], order: list[tuple[str, bool]]) -> pl.DataFrame:
     """Keep one row per `group`: the first after sorting by `order` ((column, descending)),
-    nulls last. Every "latest …, then highest …" tie-break of lead.md goes through here."""
+    nulls last. Every "latest …, then highest …" tie-break of docs/lead.md goes through here."""
     cols = [c for c, _ in order]
     return (frame.sort(cols, descending=[d for _, d in order], nulls_last=True)
             .unique(subset=group, keep="first", maintain_order=True))

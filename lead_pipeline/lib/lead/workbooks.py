@@ -1,4 +1,4 @@
-"""Which LEAD sheets go in which workbook (outputs.md), written with lib.excel.
+"""Which LEAD sheets go in which workbook (docs/outputs.md), written with lib.excel.
 
 The district workbook holds every report; each included school's workbook holds that school's
 Classes, Staff and Schoolwide rows (never student-level rows); Detail workbooks exist only for

@@ -1,4 +1,5 @@
-"""Warn-and-drop integrity (snapshot.md): rows that cannot be used are left out, and said so.
+"""Warn-and-drop integrity (docs/snapshot-format.md): rows that cannot be used are left out, and
+said so.
 
 Runs on a load that passed every blocking check. A row is left out when its key, or an id it
 cannot be used without (schema.Column.required: a roster row without its student), is blank;

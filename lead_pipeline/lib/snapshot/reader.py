@@ -1,4 +1,4 @@
-"""Read a snapshot folder into one DuckDB schema and find what blocks it (snapshot.md).
+"""Read a snapshot folder into one DuckDB schema and find what blocks it (docs/snapshot-format.md).
 
 Every file is first loaded as text, so a value that does not parse is reported with its table,
 column and rows instead of failing the load half-way; the typed table is then cast from the
@@ -230,7 +230,8 @@ class _TableLoader:
     def _positions(self) -> dict[str, str] | None:
         """Where each contract column is in the file (a source expression), or None when the
         header itself stops the table: a column named twice, or one whose name differs from
-        the contract only by case or surrounding spaces (snapshot.md "Also stops")."""
+        the contract only by case or surrounding spaces (docs/snapshot-format.md "Integrity
+        checks")."""
         t, name = self.table, self.path.name
         exact: dict[str, list[int]] = {}
         variant: dict[str, list[int]] = {}
@@ -435,7 +436,7 @@ def key_label(table: Table, extra: str | None = None, prefix: str = "",
 
 def running_families(present: set[str]) -> tuple[list[Family], list[str]]:
     """Families to build: shared always; LEAD and KIAS when any of their own required tables is
-    in the snapshot (snapshot.md "Which families run")."""
+    in the snapshot (docs/snapshot-format.md "Integrity checks")."""
     families, notes = [Family.SHARED], []
     for family in (Family.LEAD, Family.KIAS):
         own = [t.name for t in TABLES if t.family is family and not t.optional]
@@ -525,7 +526,7 @@ def _create_empty(con: duckdb.DuckDBPyConnection, schema: str, table: Table) -> 
 
 
 def _school_number_findings(con: duckdb.DuckDBPyConnection, schema: str) -> list[Finding]:
-    """Two School rows with the same number would share one workbook (snapshot.md)."""
+    """Two School rows with the same number would share one workbook (docs/snapshot-format.md)."""
     dup = con.execute(
         f"SELECT number, string_agg(schoolID::VARCHAR, ', ' ORDER BY schoolID), count(*) "
         f"FROM {q(schema)}.School WHERE number IS NOT NULL GROUP BY number "
@@ -559,7 +560,7 @@ def _report_year_findings(con: duckdb.DuckDBPyConnection, schema: str, end_year:
 
 def _shrink_findings(result: LoadResult, baseline: Baseline | None) -> list[Finding]:
     """Core tables that are empty, or hold fewer than half the rows of the current snapshot's
-    (snapshot.md "A core table that shrank")."""
+    (docs/snapshot-format.md "Integrity checks")."""
     found = []
     before = baseline.row_counts if baseline else {}
     for table in TABLES:

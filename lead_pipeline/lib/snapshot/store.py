@@ -13,8 +13,8 @@ Each load gets its own schema (`snapshot_load_<n>`) and a status in `snapshot_me
 Promoting replaces the `snapshot` views in the same DuckDB transaction as the publication's
 other records (publish/latest commits it together with the folder rename and `latest`), so
 whatever step of a refresh fails, the database's current snapshot and the published `latest`
-stay the previous pair (snapshot.md: "the new snapshot becomes current only together with its
-publication").
+stay the previous pair (docs/outputs.md "Publishing whole": the run's snapshot becomes the
+current one together with its files, as one unit).
 """
 
 from __future__ import annotations
