@@ -1,4 +1,4 @@
-"""`lead-pipeline generate|refresh`: the command line (outputs.md "Running a refresh")."""
+"""`lead-pipeline generate|refresh`: the command line (docs/outputs.md "Running a refresh")."""
 
 from __future__ import annotations
 

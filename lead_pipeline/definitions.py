@@ -19,7 +19,7 @@ def definitions_with(res: Resources) -> dg.Definitions:
     a command line's database and folders what `lead-pipeline refresh` runs."""
     found = dg.load_from_defs_folder(path_within_project=Path(__file__).parent)
     # one process: steps share the single-writer DuckDB file and skip ~2 s of process start-up
-    # each (stack-notes.md)
+    # each
     return dg.Definitions.merge(
         found, dg.Definitions(resources=res.as_dict(), executor=dg.in_process_executor))
 

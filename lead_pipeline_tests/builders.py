@@ -1,7 +1,10 @@
 """Hand-built tiny snapshots for tests: a valid one-school district to start from and change.
 
 Each test states the rows it cares about; everything else comes from `tiny()`, whose rows are
-few enough to read (one school, one section, one student, one teacher, one incident).
+few enough to read (one school, one section, one student, one teacher, one incident). Beside
+it: `Run`, the LEAD flow over such a snapshot; the helpers that add the rows the LEAD tests
+need (a student, a section, staff, plans …); and `every_rule()`, a district where every Q- rule
+fires once, with the findings it must give (`EVERY_RULE`).
 """
 
 from __future__ import annotations
@@ -10,9 +13,15 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
+from lead_pipeline.lib.codes import load_codes
+from lead_pipeline.lib.lead import flow
+from lead_pipeline.lib.lead.staging import district_header
 from lead_pipeline.lib.snapshot.schema import TABLE_BY_NAME, TABLES
 
 Row = dict[str, Any]
@@ -50,8 +59,6 @@ class Snapshot:
             if table.name in self.omit:
                 continue
             if fmt == "parquet":
-                import polars as pl
-
                 cols = table.column_names
                 frame = pl.DataFrame(
                     {c: [_text(r.get(c)) or None for r in self.rows.get(table.name, [])]
@@ -134,7 +141,6 @@ def load_frames(snapshot: Snapshot, folder: Path) -> dict[str, Any]:
     typed tables as Polars frames: what the report functions see in a refresh."""
     import duckdb
 
-    from lead_pipeline.lib.codes import load_codes
     from lead_pipeline.lib.snapshot import store
     from lead_pipeline.lib.snapshot.integrity import drop_invalid_rows
     from lead_pipeline.lib.snapshot.reader import load_folder
@@ -146,3 +152,182 @@ def load_frames(snapshot: Snapshot, folder: Path) -> dict[str, Any]:
         assert not result.blocking, [f.line() for f in result.blocking]
         drop_invalid_rows(con, "s", result.present)
         return store.frames(con, [t.name for t in TABLES], schema="s")
+
+
+# ---- the LEAD flow over a hand-built snapshot -------------------------------------------------
+
+GENERATED = datetime(2026, 11, 22, 3, 0, 0)
+"""The "Date Time Generated" of every hand-built LEAD run."""
+LAST_DAY = "2027-05-21"
+"""The last day of tiny()'s calendar 100, so of its section 600."""
+
+
+class Run:
+    """The LEAD flow (lib/lead/flow.py, the same call as the one-school refresh) over a
+    hand-built snapshot read through the real reader: report year 2027, snapshot date
+    2026-11-21, Detail of every section. The lookups are what the tests ask of it."""
+
+    def __init__(self, snapshot: Snapshot, folder: Path):
+        self.codes = load_codes()
+        self.tables = load_frames(snapshot, folder)
+        header = district_header(self.tables, 2027, date(2026, 11, 21))
+        self.outputs = flow.build(self.tables, self.codes, header, GENERATED,
+                                  section_ids=self.tables["Section"]["sectionID"].to_list())
+        self.sections, self.students = self.outputs.sections, self.outputs.students
+        self.classes, self.staff = self.outputs.reports.classes, self.outputs.reports.staff
+        self.caseload = self.outputs.reports.caseload
+        self.schoolwide = self.outputs.reports.schoolwide
+        self.findings = self.outputs.findings
+
+    def detail(self, *ids: int) -> pl.DataFrame:
+        """The Detail rows of the sections `ids`, as if only those had been asked for."""
+        return self.outputs.reports.detail.filter(pl.col("Section ID").is_in(ids))
+
+    def counted(self, section: int = 600) -> list[int]:
+        return sorted(self.students.filter(pl.col("sectionID") == section)["personID"])
+
+    def row(self, section: int = 600) -> dict:
+        return self.classes.filter(pl.col("Section ID") == section).row(0, named=True)
+
+
+# ---- rows the LEAD tests add to tiny() --------------------------------------------------------
+
+def add_student(s: Snapshot, pid: int, *, grade: str = "KG", roster: dict | None = None,
+                enrollment: dict | None = None, race: str | None = "6",
+                state_id: str | None = "default", section: int = 600) -> None:
+    """A student with identity, a P enrollment in calendar 100 and a roster in `section`."""
+    s.add("Person", personID=pid, stateID=f"{pid:010d}" if state_id == "default" else state_id,
+          currentIdentityID=pid * 10, studentNumber=f"S{pid}", staffNumber=None)
+    s.add("Identity", identityID=pid * 10, personID=pid, lastName=f"Last{pid}",
+          firstName=f"First{pid}", middleName=None, gender="F", birthDate="2020-01-01",
+          raceEthnicityFed=race)
+    s.add("Enrollment", **{"enrollmentID": pid * 100, "personID": pid, "calendarID": 100,
+                           "structureID": 200, "grade": grade, "startDate": "2026-08-12",
+                           "endDate": None, "serviceType": "P", "noShow": 0,
+                           "stateExclude": 0, "disability1": None, **(enrollment or {})})
+    s.add("Roster", **{"rosterID": pid * 1000 + section, "personID": pid,
+                       "sectionID": section, "trialID": 300, "startDate": None,
+                       "endDate": None, **(roster or {})})
+
+
+def add_section(s: Snapshot, sid: int, *, term: int = 400, special: str = "01",
+                course: int = 500, teacher: int | None = 2) -> None:
+    s.add("Section", sectionID=sid, courseID=course, trialID=300, number=str(sid),
+          coreContent=None, teachingMethod=None, instructionalSetting="01", specialType=special)
+    s.add("SectionPlacement", sectionID=sid, trialID=300, termID=term, periodID=1)
+    if teacher is not None:
+        s.add("SectionStaffHistory", sectionID=sid, trialID=300, personID=teacher,
+              staffType="P", startDate="2026-08-12", endDate=None)
+
+
+def iep(s: Snapshot, pid: int, *, locked: int = 1, start: str = "2026-08-01",
+        end: str | None = None, plan_id: int | None = None) -> None:
+    s.add("Plan", planID=plan_id or pid * 7, personID=pid, planType="IEP", startDate=start,
+          endDate=end, locked=locked)
+
+
+def add_staff(s: Snapshot, pid: int, *, school: int = 10, employment: dict | None = None,
+              assignment: dict | None = None, with_employment: bool = True) -> None:
+    s.add("Person", personID=pid, stateID=None, currentIdentityID=pid * 10, studentNumber=None,
+          staffNumber=f"T{pid}")
+    s.add("Identity", identityID=pid * 10, personID=pid, lastName=f"Staff{pid}",
+          firstName=f"F{pid}", middleName=None, gender="M", birthDate="1980-01-01",
+          raceEthnicityFed="6")
+    if with_employment:
+        s.add("Employment", **{"employmentID": pid * 10, "personID": pid, "districtID": 1,
+                               "startDate": "2020-08-01", "endDate": None,
+                               "licenseNumber": f"{pid:06d}", **(employment or {})})
+    s.add("EmploymentAssignment", **{"assignmentID": pid * 10, "personID": pid,
+                                     "schoolID": school, "startDate": "2020-08-01",
+                                     "endDate": None, "type": "01", "altType": None,
+                                     "teacher": 1, "title": "Teacher", **(assignment or {})})
+
+
+def section(s: Snapshot, sid: int, **values: object) -> None:
+    """add_section, then set Section columns (coreContent, teachingMethod, specialType …)."""
+    add_section(s, sid, teacher=values.pop("teacher", 2),  # type: ignore[arg-type]
+                course=values.pop("course", 500))  # type: ignore[arg-type]
+    s.rows["Section"][-1].update(values)
+
+
+def course(s: Snapshot, cid: int, state_code: str) -> None:
+    s.add("Course", courseID=cid, calendarID=100, number=f"C{cid}", name=f"Course {cid}",
+          stateCode=state_code, active=1)
+
+
+def roster(s: Snapshot, pid: int, sid: int) -> None:
+    s.add("Roster", rosterID=pid * 1000 + sid, personID=pid, sectionID=sid, trialID=300,
+          startDate=None, endDate=None)
+
+
+def ilpa(s: Snapshot, pid: int, *, start: str = "2026-08-01", end: str | None = None) -> None:
+    s.add("Plan", planID=pid * 11, personID=pid, planType="ILPA", startDate=start, endDate=end,
+          locked=0)
+
+
+def case_manager(s: Snapshot, student: int, staff: int) -> None:
+    s.add("TeamMember", teamMemberID=student * 100 + staff, personID=student,
+          staffPersonID=staff, role="Case Manager", startDate="2026-08-01", endDate=None)
+
+
+# ---- one district where every rule fires (the quality rules and the UI tests) ----------------
+
+def every_rule() -> Snapshot:
+    """tiny() plus one problem per rule: a second school 006 (A5) for Q-W1 and Q-I1."""
+    s = tiny()
+    s.add("School", schoolID=11, districtID=1, number="006", name="Alternative Center",
+          stateClassification="A5")
+    s.add("Calendar", calendarID=110, schoolID=11, endYear=2027, name="26-27 Alternative",
+          startDate="2026-08-12", endDate=LAST_DAY, summerSchool=0, exclude=0)
+    s.add("GradeLevel", calendarID=110, name="09", stateGrade="09", exclude=0)
+    s.add("Course", courseID=510, calendarID=110, number="ALT", name="Alternative English",
+          stateCode="230101", active=1)
+    s.add("Section", sectionID=610, courseID=510, trialID=300, number="1", coreContent=None,
+          teachingMethod=None, instructionalSetting=None, specialType="01")
+    s.add("SectionPlacement", sectionID=610, trialID=300, termID=400, periodID=1)
+    s.add("SectionStaffHistory", sectionID=610, trialID=300, personID=26, staffType="P",
+          startDate="2026-08-12", endDate=None)
+    add_student(s, 40, grade="09", enrollment={"calendarID": 110}, section=610)  # Q-W1
+    s.rows["Section"][0]["specialType"] = "05"  # 600: Q-C9, Q-C10 (student 1 is general)
+    add_staff(s, 21, with_employment=False)
+    section(s, 601, teacher=21)  # Q-C1 and, with nobody counted, Q-C5
+    course(s, 501, "909995")
+    section(s, 602, course=501, teacher=None)  # Q-C2, Q-C3
+    section(s, 603, teacher=None, teachingMethod="12")  # Q-C2, Q-C4
+    course(s, 502, "230171")
+    section(s, 604, course=502)  # Q-C6
+    section(s, 605, coreContent="507")  # Q-C7
+    section(s, 606, coreContent="509")  # Q-C8
+    section(s, 607, specialType="02")  # Q-C11, Q-C12 (student 3 has no plan)
+    add_staff(s, 26, school=11)  # employed, assigned at 006 only
+    section(s, 608, teacher=26)  # Q-I1 (and Q-C1)
+    add_student(s, 3, section=607)
+    add_student(s, 4, section=602, enrollment={"disability1": "SLD"})
+    for sid in (603, 604, 605, 606, 608):
+        roster(s, 4, sid)
+    iep(s, 4)  # no case manager: Q-K2
+    add_staff(s, 20, employment={"licenseNumber": None})  # Q-S1
+    add_staff(s, 22, assignment={"type": "05", "teacher": 0})  # Q-S2
+    add_staff(s, 23, assignment={"type": "04", "teacher": 1})  # Q-S3
+    add_staff(s, 24, assignment={"type": None})  # Q-I2
+    s.add("Person", personID=25, stateID=None, currentIdentityID=None, studentNumber=None,
+          staffNumber="T25")
+    add_student(s, 5, section=600, enrollment={"disability1": "AUT"})
+    iep(s, 5)
+    case_manager(s, 5, 25)  # Q-K1
+    case_manager(s, 3, 20)  # student 3 is general: Q-K3
+    return s
+
+
+EVERY_RULE = {
+    "Q-C1": [("005", 601, 21), ("005", 608, 26)], "Q-C2": [("005", 602, None),
+                                                            ("005", 603, None)],
+    "Q-C3": [("005", 602, None)], "Q-C4": [("005", 603, None)], "Q-C5": [("005", 601, None)],
+    "Q-C6": [("005", 604, None)], "Q-C7": [("005", 605, None)], "Q-C8": [("005", 606, None)],
+    "Q-C9": [("005", 600, None)], "Q-C10": [("005", 600, None)],
+    "Q-C11": [("005", 607, None)], "Q-C12": [("005", 607, None)],
+    "Q-S1": [("005", None, 20)], "Q-S2": [("005", None, 22)], "Q-S3": [("005", None, 23)],
+    "Q-K1": [(None, None, 25)], "Q-K2": [(None, None, None)], "Q-K3": [(None, None, 20)],
+    "Q-W1": [("006", None, None)], "Q-I1": [("005", 608, 26)], "Q-I2": [("005", None, 24)],
+}
+"""The findings of `every_rule()`, worked out from the comments above."""

@@ -5,8 +5,8 @@ Three promises, one test each (plus two that keep the citations resolvable):
 - a generated region equals what `lead_pipeline.lib.docs` renders now (a rule, a KIAS column or
   a code table changed without regenerating fails here);
 - every rule or decision id cited in the package's comments and strings is defined in docs/;
-- no comment or string of the package names a document outside the repository (expected to
-  fail until the comments are rewritten to cite docs/, hence the strict xfail).
+- no comment or string of the package names a document outside the repository (they cite
+  docs/).
 
 Comments and strings are read with `tokenize`, so code (`dg.MetadataValue.md`) is never
 mistaken for a citation.
@@ -214,8 +214,6 @@ def external_citations() -> list[str]:
     return found
 
 
-@pytest.mark.xfail(strict=True, reason="comments still cite the external spec; rewritten after "
-                   "the refactor")
 def test_no_comment_names_a_document_outside_the_repository() -> None:
     found = external_citations()
     assert not found, (f"{len(found)} citations of documents outside the repository (cite "
@@ -223,8 +221,8 @@ def test_no_comment_names_a_document_outside_the_repository() -> None:
 
 
 def test_the_citation_scan_sees_a_document_outside_the_repository() -> None:
-    """The scan behind the xfail above finds what it must and passes what it must, so the
-    xfail cannot be passing by accident."""
+    """The scan behind the test above finds what it must and passes what it must, so that test
+    cannot be passing by accident."""
     assert _MD_PATH.findall('"""The rules of lead.md §5 and docs/lead.md."""') == [
         "lead.md", "docs/lead.md"]
     assert not (ROOT / "lead.md").is_file() and (ROOT / "docs/lead.md").is_file()

@@ -9,7 +9,7 @@ import dagster as dg
 import polars as pl
 from dagster_duckdb import DuckDBResource
 
-from lead_pipeline.lib.snapshot.reader import q
+from lead_pipeline.lib.sql import q
 
 
 def table_of(key: dg.AssetKey) -> str:

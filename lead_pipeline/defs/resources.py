@@ -19,7 +19,7 @@ from lead_pipeline.defs.io import DuckDBFrameIOManager
 from lead_pipeline.lib import dblock, paths
 from lead_pipeline.lib.codes import Codes, load_codes
 from lead_pipeline.lib.kias.reference import KiasCodes, load_kias_codes
-from lead_pipeline.lib.lead.staging import Report, report_of
+from lead_pipeline.lib.lead.staging import DistrictHeader, district_header
 from lead_pipeline.lib.snapshot import store
 
 NO_SNAPSHOT = "no snapshot has passed integrity yet: refresh the snapshot stage"
@@ -98,21 +98,21 @@ class SnapshotResource(dg.ConfigurableResource):
         with self.duckdb.get_connection() as con:
             return store.frames(con, list(names), schema=self._for_reports(con).schema)
 
-    def report(self) -> Report:
+    def header(self) -> DistrictHeader:
         """The district's header facts every LEAD row starts with, and the report's dates."""
         with self.duckdb.get_connection() as con:
             snap = self._for_reports(con)
             district = store.frames(con, ["District"], schema=snap.schema)
-        return report_of(district, snap.end_year, snap.snapshot_date)
+        return district_header(district, snap.end_year, snap.snapshot_date)
 
     def codes(self) -> Codes:
-        """The LEAD code tables (spec/codes.md) of `reference_dir`."""
+        """The LEAD code tables (docs/codes.md) of `reference_dir`."""
         if self._codes is None:
             self._codes = load_codes(Path(self.reference_dir))
         return self._codes
 
     def kias_codes(self) -> KiasCodes:
-        """The KIAS code tables (kias.md §6) of `reference_dir`."""
+        """The KIAS code tables (docs/kias.md §6) of `reference_dir`."""
         if self._kias_codes is None:
             self._kias_codes = load_kias_codes(Path(self.reference_dir))
         return self._kias_codes

@@ -1,4 +1,4 @@
-"""The code tables of spec/codes.md, read from data/reference/ (one CSV per table).
+"""The code tables of docs/codes.md, read from data/reference/ (one CSV per table).
 
 Kept as data so a district can correct a label or add a code without a code change; every
 rule and report reads them through `load_codes`, never from literals. The Dagster assets get

@@ -82,7 +82,7 @@ def reference_folder() -> Path:
 _GRAIN_WORDS = {"School Number": "school", "Section ID": "section", "Person ID": "person"}
 
 
-def _grain(rule: rules.Rule) -> str:
+def _grain(rule: rules.QualityRule) -> str:
     parts = []
     for finding_column, report_column in rule.grain.items():
         word = _GRAIN_WORDS[finding_column]
@@ -91,7 +91,7 @@ def _grain(rule: rules.Rule) -> str:
 
 
 def render_q_rules() -> str:
-    """The Q- rule table: one row per `Rule` of lib/lead/rules.py, in RULES order (the order
+    """The Q- rule table: one row per `QualityRule` of lib/lead/rules.py, in RULES order (the order
     of the Issues sheet)."""
     rows = []
     for rule in rules.RULES:

@@ -1,7 +1,7 @@
 """Write report workbooks from Polars frames with xlsxwriter, fast and exactly typed.
 
 Why this module exists rather than ``polars.DataFrame.write_excel``: the reports are large
-(200,000-row Detail sheets) and their cell types are part of the contract (outputs.md): ids and
+(200,000-row Detail sheets) and their cell types are part of the contract (docs/outputs.md): ids and
 counts are numbers, codes such as school ``005`` stay text, text from the snapshot is never turned
 into a formula, number or URL, dates are real dates. Here every column gets one writer chosen
 from its Polars dtype before any row is written, and rows stream through xlsxwriter's

@@ -1,4 +1,4 @@
-"""Date intervals, defined once: "active on D" and "overlaps the school year" (lead.md).
+"""Date intervals, defined once: "active on D" and "overlaps the school year" (docs/lead.md).
 
 A null start means "since always" and a null end "still going"; every rule that asks whether a
 record is current goes through these two expressions, so that reading is the same everywhere.

@@ -1,10 +1,10 @@
 """The values that may become part of a file name, and the one test each must pass.
 
-School and district numbers name workbooks (`schools/LEAD_005.xlsx`); nothing else from a
-snapshot may. Each pattern is the contract of snapshot.md "Integrity" (the integrity check of
-the snapshot tests the same pattern, so a value that reaches a file name has passed it), and
-every function building a file name calls `checked` again: a value that did not pass is never
-turned into a path, whatever route it took (a one-school run, a test, a later change).
+School and district numbers name workbooks (`schools/LEAD_005.xlsx`); nothing else from a snapshot
+may. Each pattern is the contract of docs/snapshot-format.md "Integrity checks" (the integrity check
+of the snapshot tests the same pattern, so a value that reaches a file name has passed it), and
+every function building a file name calls `checked` again: a value that did not pass is never turned
+into a path, whatever route it took (a one-school run, a test, a later change).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Publish a refresh's files atomically under the output root (outputs.md).
+"""Publish a refresh's files atomically under the output root (docs/outputs.md).
 
 Layout::
 
@@ -68,7 +68,8 @@ __all__ = [
 LATEST = "latest"
 STALE_AFTER = timedelta(days=1)
 
-DIR_MODE = 0o770  # folders made here: owner and group only (outputs.md); the umask may remove more
+# folders made here: owner and group only (docs/outputs.md); the umask may remove more
+DIR_MODE = 0o770
 
 _STAGING_PREFIX = ".staging-"  # <output>/.staging-*: a refresh's (or one school's) files
 _ASIDE_MARK = ".replaced-"  # <endYear>/.<date>.replaced-<token>: an old folder being replaced

@@ -36,7 +36,7 @@ def test_code_tables_come_from_the_resources_folder_once(tmp_path: Path):
 
 def test_without_a_snapshot_every_read_fails_with_one_message(tmp_path: Path):
     snapshot = resources(tmp_path / "w.duckdb").snapshot
-    for read in (snapshot.snapshot, snapshot.report, lambda: snapshot.frames(["School"])):
+    for read in (snapshot.snapshot, snapshot.header, lambda: snapshot.frames(["School"])):
         with pytest.raises(dg.Failure, match="no snapshot has passed integrity yet"):
             read()
     with pytest.raises(dg.Failure, match="run the weekly refresh first"):

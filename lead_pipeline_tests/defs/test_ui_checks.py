@@ -19,7 +19,7 @@ import pytest
 from lead_pipeline.lib.lead.rules import RULES
 from lead_pipeline.lib.paths import project_root
 from lead_pipeline.refresh import run_refresh
-from lead_pipeline_tests.lead.test_quality_rules import EVERY_RULE, every_rule, section
+from lead_pipeline_tests.builders import EVERY_RULE, every_rule, section
 from lead_pipeline_tests.webserver import dagster_dev
 
 QUERY = """

@@ -18,8 +18,7 @@ import polars as pl
 from lead_pipeline.lib.lead import history
 from lead_pipeline.lib.lead.rules import ISSUE_SCHEMA
 from lead_pipeline.refresh import run_refresh
-from lead_pipeline_tests.builders import Snapshot, tiny
-from lead_pipeline_tests.lead.test_rules import add_section, add_staff, add_student
+from lead_pipeline_tests.builders import Snapshot, add_section, add_staff, add_student, tiny
 
 DISTRICT = "district/LEAD_District_165.xlsx"
 SCHOOL = "schools/LEAD_005.xlsx"

@@ -12,32 +12,24 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from lead_pipeline.lib.lead.rules import (
-    ISSUE_COLUMNS,
-    RULES,
-    QaInputs,
-    employed_people,
-    findings,
-)
-from lead_pipeline_tests.builders import Snapshot, tiny
-from lead_pipeline_tests.lead.test_rules import (
+from lead_pipeline.lib.lead.rules import ISSUE_COLUMNS, RULES
+from lead_pipeline_tests.builders import (
+    EVERY_RULE,
     LAST_DAY,
-    Run,
     add_section,
     add_staff,
     add_student,
+    case_manager,
+    course,
+    every_rule,
     iep,
+    ilpa,
+    roster,
+    section,
+    tiny,
 )
-from lead_pipeline_tests.lead.test_rules import run as run  # the fixture
 
 Ids = tuple[str | None, int | None, int | None]
-
-
-def found(result: Run) -> pl.DataFrame:
-    """The findings of a hand-built run, through the same function the checks use."""
-    inputs = QaInputs(result.classes, result.staff, result.caseload, result.schoolwide,
-                      result.students, employed_people(result.tables, result.report))
-    return findings(inputs, result.codes)
 
 
 def ids(frame: pl.DataFrame, rule: str) -> list[Ids]:
@@ -45,35 +37,8 @@ def ids(frame: pl.DataFrame, rule: str) -> list[Ids]:
                 .select("School Number", "Section ID", "Person ID").iter_rows())
 
 
-def section(s: Snapshot, sid: int, **values: object) -> None:
-    """add_section, then set Section columns (coreContent, teachingMethod, specialType …)."""
-    add_section(s, sid, teacher=values.pop("teacher", 2),  # type: ignore[arg-type]
-                course=values.pop("course", 500))  # type: ignore[arg-type]
-    s.rows["Section"][-1].update(values)
-
-
-def course(s: Snapshot, cid: int, state_code: str) -> None:
-    s.add("Course", courseID=cid, calendarID=100, number=f"C{cid}", name=f"Course {cid}",
-          stateCode=state_code, active=1)
-
-
-def roster(s: Snapshot, pid: int, sid: int) -> None:
-    s.add("Roster", rosterID=pid * 1000 + sid, personID=pid, sectionID=sid, trialID=300,
-          startDate=None, endDate=None)
-
-
-def ilpa(s: Snapshot, pid: int, *, start: str = "2026-08-01", end: str | None = None) -> None:
-    s.add("Plan", planID=pid * 11, personID=pid, planType="ILPA", startDate=start, endDate=end,
-          locked=0)
-
-
-def case_manager(s: Snapshot, student: int, staff: int) -> None:
-    s.add("TeamMember", teamMemberID=student * 100 + staff, personID=student,
-          staffPersonID=staff, role="Case Manager", startDate="2026-08-01", endDate=None)
-
-
 def test_the_tiny_district_has_no_findings(run):
-    frame = found(run(tiny()))
+    frame = run(tiny()).findings
     assert frame.columns == ISSUE_COLUMNS
     assert frame.height == 0
 
@@ -84,7 +49,7 @@ def test_Q_C1_primary_teacher_without_a_staff_record(run):
     s = tiny()
     add_staff(s, 20, with_employment=False)  # assigned at 005 but no Employment at all
     section(s, 601, teacher=20)
-    frame = found(run(s))
+    frame = run(s).findings
     # section 600 (teacher 2, active staff) is the near miss; a teacher with no Employment at
     # all gets Q-C1 only (lead.md "Ties and edges")
     assert ids(frame, "Q-C1") == [("005", 601, 20)]
@@ -101,7 +66,7 @@ def test_Q_C2_section_without_a_primary_teacher(run):
     section(s, 602, teacher=None)
     s.add("SectionStaffHistory", sectionID=602, trialID=300, personID=2, staffType="P",
           startDate="2026-08-12", endDate="2026-12-18")
-    frame = found(run(s))
+    frame = run(s).findings
     assert ids(frame, "Q-C2") == [("005", 601, None)]
     assert ids(frame, "Q-C1") == []
 
@@ -112,7 +77,7 @@ def test_Q_C3_placeholder_course_without_a_teacher(run):
     section(s, 601, course=501, teacher=None)
     section(s, 602, teacher=None)  # no teacher but course 010101: Q-C2 only
     section(s, 603, course=501)  # placeholder with a teacher: nothing
-    frame = found(run(s))
+    frame = run(s).findings
     assert ids(frame, "Q-C3") == [("005", 601, None)]
     assert ids(frame, "Q-C2") == [("005", 601, None), ("005", 602, None)]
     assert frame.filter(pl.col("Check") == "Q-C3")["Level"].to_list() == ["Review"]
@@ -123,7 +88,7 @@ def test_Q_C4_dual_credit_without_a_teacher(run):
     section(s, 601, teacher=None, teachingMethod="12")
     section(s, 602, teacher=None, teachingMethod="02")  # another method: Q-C2 only
     section(s, 603, teachingMethod="12")  # dual credit with a teacher: nothing
-    frame = found(run(s))
+    frame = run(s).findings
     assert ids(frame, "Q-C4") == [("005", 601, None)]
 
 
@@ -134,7 +99,7 @@ def test_Q_C5_section_with_nobody_counted(run):
     add_student(s, 3, section=602, roster={"endDate": "2027-05-20"})  # left the day before
     section(s, 603)
     add_student(s, 4, section=603, roster={"endDate": LAST_DAY})  # still there: Total 1
-    frame = found(run(s))
+    frame = run(s).findings
     assert ids(frame, "Q-C5") == [("005", 601, None), ("005", 602, None)]
 
 
@@ -144,7 +109,7 @@ def test_Q_C6_content_required_and_not_provided(run):
     section(s, 601, course=501, coreContent=None)
     section(s, 602, course=501, coreContent="27")  # provided: nothing
     # section 600 (course 010101, blank core content) is the other near miss
-    frame = found(run(s))
+    frame = run(s).findings
     assert ids(frame, "Q-C6") == [("005", 601, None)]
     (message,) = frame.filter(pl.col("Check") == "Q-C6")["Message"]
     assert message == "Content required for course code: Not provided"
@@ -154,14 +119,14 @@ def test_Q_C7_non_instructional_content(run):
     s = tiny()
     section(s, 601, coreContent="507")
     section(s, 602, coreContent="502")
-    assert ids(found(run(s)), "Q-C7") == [("005", 601, None)]
+    assert ids(run(s).findings, "Q-C7") == [("005", 601, None)]
 
 
 def test_Q_C8_content_varies(run):
     s = tiny()
     section(s, 601, coreContent="509")
     section(s, 602, coreContent="507")  # Q-C7, not Q-C8
-    frame = found(run(s))
+    frame = run(s).findings
     assert ids(frame, "Q-C8") == [("005", 601, None)]
     assert ids(frame, "Q-C7") == [("005", 602, None)]
 
@@ -176,7 +141,7 @@ def test_Q_C9_general_students_in_a_special_education_section(run):
     add_student(s, 5, section=602, enrollment={"disability1": "AUT"})
     iep(s, 5)  # all with a disability in section: nothing
     # section 600 (special type 01) has a general student: not Q-C9
-    frame = found(run(s))
+    frame = run(s).findings
     assert ids(frame, "Q-C9") == [("005", 601, None)]
     (message,) = frame.filter(pl.col("Check") == "Q-C9")["Message"]
     assert message.startswith("1 of 2 students")
@@ -199,7 +164,7 @@ def test_Q_C10_more_than_25_percent_general_is_strict(run):
     counts = {row["Section ID"]: (row["General"], row["Total"])
               for row in result.classes.iter_rows(named=True)}
     assert counts[601] == (12, 48) and counts[602] == (13, 50)
-    frame = found(result)
+    frame = result.findings
     assert ids(frame, "Q-C10") == [("005", 602, None)]
     assert ids(frame, "Q-C9") == [("005", 601, None), ("005", 602, None)]
     (row,) = frame.filter(pl.col("Check") == "Q-C10").iter_rows(named=True)
@@ -214,9 +179,9 @@ def test_Q_C10_more_than_25_percent_general_is_strict(run):
 def test_Q_C11_alternative_classroom_outside_an_alternative_school(run):
     s = tiny()
     section(s, 601, specialType="02")  # in 005, classified A1
-    assert ids(found(run(s)), "Q-C11") == [("005", 601, None)]
+    assert ids(run(s).findings, "Q-C11") == [("005", 601, None)]
     s.one("School")["stateClassification"] = "A5"  # the same section in an A5 school
-    assert ids(found(run(s)), "Q-C11") == []
+    assert ids(run(s).findings, "Q-C11") == []
 
 
 def test_Q_C12_alternative_classroom_student_without_ilpa_or_iep(run):
@@ -236,7 +201,7 @@ def test_Q_C12_alternative_classroom_student_without_ilpa_or_iep(run):
     section(s, 604, specialType="02")
     add_student(s, 9, section=604)
     ilpa(s, 9, end="2027-05-20")  # ILPA ended the day before the last day
-    frame = found(run(s))
+    frame = run(s).findings
     assert ids(frame, "Q-C12") == [("005", 601, None), ("005", 603, None), ("005", 604, None)]
     messages = frame.filter(pl.col("Check") == "Q-C12")["Message"].to_list()
     assert all(m.startswith("1 student(s)") for m in messages)
@@ -250,7 +215,7 @@ def test_Q_S1_certified_staff_without_an_epsb_id(run):
     add_staff(s, 21, employment={"licenseNumber": None}, assignment={"type": "04"})
     add_staff(s, 22, assignment={"type": "06"})  # certified, with an EPSB ID
     add_staff(s, 23, employment={"licenseNumber": None}, assignment={"type": "06"})
-    frame = found(run(s))
+    frame = run(s).findings
     assert ids(frame, "Q-S1") == [("005", None, 20), ("005", None, 23)]
 
 
@@ -258,7 +223,7 @@ def test_Q_S2_speech_therapists(run):
     s = tiny()
     add_staff(s, 20, assignment={"type": "05", "teacher": 0})
     add_staff(s, 21, assignment={"type": "04", "teacher": 0})
-    assert ids(found(run(s)), "Q-S2") == [("005", None, 20)]
+    assert ids(run(s).findings, "Q-S2") == [("005", None, 20)]
 
 
 def test_Q_S3_teacher_role_on_a_not_certified_type(run):
@@ -267,7 +232,7 @@ def test_Q_S3_teacher_role_on_a_not_certified_type(run):
     add_staff(s, 21, assignment={"type": "07", "teacher": 1})
     add_staff(s, 22, assignment={"type": "04", "teacher": 0})  # no teacher role
     add_staff(s, 23, assignment={"type": "01", "teacher": 1})  # certified type
-    assert ids(found(run(s)), "Q-S3") == [("005", None, 20), ("005", None, 21)]
+    assert ids(run(s).findings, "Q-S3") == [("005", None, 20), ("005", None, 21)]
 
 
 def test_Q_I2_active_assignment_without_a_type(run):
@@ -278,7 +243,7 @@ def test_Q_I2_active_assignment_without_a_type(run):
           title="Aide")  # a second blank-type row at the same school: still one finding
     add_staff(s, 21, assignment={"type": "01"})
     add_staff(s, 22, assignment={"type": None, "endDate": "2026-06-30"})  # ended before W
-    frame = found(run(s))
+    frame = run(s).findings
     assert ids(frame, "Q-I2") == [("005", None, 20)]
 
 
@@ -295,7 +260,7 @@ def test_Q_K1_case_manager_without_a_staff_record(run):
     add_student(s, 4, enrollment={"disability1": "SLD"})
     iep(s, 4)
     case_manager(s, 4, 22)
-    frame = found(run(s))
+    frame = run(s).findings
     assert ids(frame, "Q-K1") == [(None, None, 22)]
     (message,) = frame.filter(pl.col("Check") == "Q-K1")["Message"]
     assert message == "No staff record found"
@@ -308,12 +273,12 @@ def test_Q_K2_students_with_a_disability_and_no_case_manager(run):
     iep(s, 3)
     case_manager(s, 3, 20)
     result = run(s)
-    assert ids(found(result), "Q-K2") == []  # every such student has one: no blank row
+    assert ids(result.findings, "Q-K2") == []  # every such student has one: no blank row
     add_student(s, 4, enrollment={"disability1": "AUT"})
     iep(s, 4)
     add_student(s, 5, enrollment={"disability1": "OHI"})
     iep(s, 5)
-    frame = found(run(s))
+    frame = run(s).findings
     assert ids(frame, "Q-K2") == [(None, None, None)]
     (message,) = frame.filter(pl.col("Check") == "Q-K2")["Message"]
     assert message.startswith("2 student(s)")
@@ -329,7 +294,7 @@ def test_Q_K3_caseload_with_general_students(run):
     add_student(s, 4, enrollment={"disability1": "SLD"})
     iep(s, 4, end="2026-10-01")  # the IEP expired: general on the last day
     case_manager(s, 4, 20)
-    assert ids(found(run(s)), "Q-K3") == [(None, None, 20)]
+    assert ids(run(s).findings, "Q-K3") == [(None, None, 20)]
 
 
 # ---- Schoolwide -----------------------------------------------------------------------------
@@ -341,7 +306,7 @@ def test_Q_W1_alternative_school_students_without_ilpa_or_iep(run):
     add_student(s, 3)
     iep(s, 3)  # covered by a locked IEP
     add_student(s, 4, state_id=None)  # no State ID: not counted in Schoolwide
-    assert ids(found(run(s)), "Q-W1") == []  # near miss
+    assert ids(run(s).findings, "Q-W1") == []  # near miss
     # student 5's ILPA is active on 601's last day only; 600 (latest end) is the attribute row
     s.add("Term", termID=401, structureID=200, name="S1", seq=1, startDate="2026-08-12",
           endDate="2026-12-18")
@@ -349,7 +314,7 @@ def test_Q_W1_alternative_school_students_without_ilpa_or_iep(run):
     add_student(s, 5, section=601)
     roster(s, 5, 600)
     ilpa(s, 5, end="2027-01-31")
-    frame = found(run(s))
+    frame = run(s).findings
     assert ids(frame, "Q-W1") == [("005", None, None)]
     (message,) = frame.filter(pl.col("Check") == "Q-W1")["Message"]
     assert message.startswith("1 student(s)")
@@ -357,9 +322,9 @@ def test_Q_W1_alternative_school_students_without_ilpa_or_iep(run):
 
 def test_Q_W1_only_alternative_schools(run):
     s = tiny()  # A1 with student 1 on no plan
-    assert ids(found(run(s)), "Q-W1") == []
+    assert ids(run(s).findings, "Q-W1") == []
     s.one("School")["stateClassification"] = "A6"
-    assert ids(found(run(s)), "Q-W1") == [("005", None, None)]
+    assert ids(run(s).findings, "Q-W1") == [("005", None, None)]
 
 
 # ---- Integrity between Classes and Staff -----------------------------------------------------
@@ -376,7 +341,7 @@ def test_Q_I1_employed_teacher_without_an_assignment_at_the_school(run):
     section(s, 603, teacher=22)
     add_staff(s, 23, assignment={"startDate": "2025-08-01", "endDate": "2026-06-30"})
     section(s, 604, teacher=23)  # employed, assignment at 005 ended before W: Q-I1
-    frame = found(run(s))
+    frame = run(s).findings
     assert ids(frame, "Q-I1") == [("005", 601, 20), ("005", 604, 23)]
     assert ids(frame, "Q-C1") == [("005", 601, 20), ("005", 602, 21), ("005", 603, 22),
                                   ("005", 604, 23)]
@@ -390,7 +355,7 @@ def test_Q_I1_employment_of_another_district_does_not_count(run):
           stateClassification="A1")
     add_staff(s, 20, school=11, employment={"districtID": 2})
     section(s, 601, teacher=20)
-    frame = found(run(s))
+    frame = run(s).findings
     assert ids(frame, "Q-I1") == []
     assert ids(frame, "Q-C1") == [("005", 601, 20)]
 
@@ -402,7 +367,7 @@ def test_findings_are_sorted_by_rule_then_ids_and_carry_no_names(run):
     section(s, 601, teacher=None, specialType="05")
     add_student(s, 3, section=601)
     section(s, 602, teacher=None)
-    frame = found(run(s))
+    frame = run(s).findings
     assert frame["Check"].to_list() == ["Q-C2", "Q-C2", "Q-C5", "Q-C9", "Q-C10"]
     assert frame["Section ID"].to_list() == [601, 602, 602, 601, 601]
     text = " ".join(frame.select(pl.concat_str(pl.all().cast(pl.String), separator=" ",
@@ -424,69 +389,8 @@ def test_rule_levels_and_check_names(rule):
     assert rule.fix and rule.message
 
 
-# ---- one district where every rule fires (also used by the UI test) -------------------------
-
-def every_rule() -> Snapshot:
-    """tiny() plus one problem per rule: a second school 006 (A5) for Q-W1 and Q-I1."""
-    s = tiny()
-    s.add("School", schoolID=11, districtID=1, number="006", name="Alternative Center",
-          stateClassification="A5")
-    s.add("Calendar", calendarID=110, schoolID=11, endYear=2027, name="26-27 Alternative",
-          startDate="2026-08-12", endDate=LAST_DAY, summerSchool=0, exclude=0)
-    s.add("GradeLevel", calendarID=110, name="09", stateGrade="09", exclude=0)
-    s.add("Course", courseID=510, calendarID=110, number="ALT", name="Alternative English",
-          stateCode="230101", active=1)
-    s.add("Section", sectionID=610, courseID=510, trialID=300, number="1", coreContent=None,
-          teachingMethod=None, instructionalSetting=None, specialType="01")
-    s.add("SectionPlacement", sectionID=610, trialID=300, termID=400, periodID=1)
-    s.add("SectionStaffHistory", sectionID=610, trialID=300, personID=26, staffType="P",
-          startDate="2026-08-12", endDate=None)
-    add_student(s, 40, grade="09", enrollment={"calendarID": 110}, section=610)  # Q-W1
-    s.rows["Section"][0]["specialType"] = "05"  # 600: Q-C9, Q-C10 (student 1 is general)
-    add_staff(s, 21, with_employment=False)
-    section(s, 601, teacher=21)  # Q-C1 and, with nobody counted, Q-C5
-    course(s, 501, "909995")
-    section(s, 602, course=501, teacher=None)  # Q-C2, Q-C3
-    section(s, 603, teacher=None, teachingMethod="12")  # Q-C2, Q-C4
-    course(s, 502, "230171")
-    section(s, 604, course=502)  # Q-C6
-    section(s, 605, coreContent="507")  # Q-C7
-    section(s, 606, coreContent="509")  # Q-C8
-    section(s, 607, specialType="02")  # Q-C11, Q-C12 (student 3 has no plan)
-    add_staff(s, 26, school=11)  # employed, assigned at 006 only
-    section(s, 608, teacher=26)  # Q-I1 (and Q-C1)
-    add_student(s, 3, section=607)
-    add_student(s, 4, section=602, enrollment={"disability1": "SLD"})
-    for sid in (603, 604, 605, 606, 608):
-        roster(s, 4, sid)
-    iep(s, 4)  # no case manager: Q-K2
-    add_staff(s, 20, employment={"licenseNumber": None})  # Q-S1
-    add_staff(s, 22, assignment={"type": "05", "teacher": 0})  # Q-S2
-    add_staff(s, 23, assignment={"type": "04", "teacher": 1})  # Q-S3
-    add_staff(s, 24, assignment={"type": None})  # Q-I2
-    s.add("Person", personID=25, stateID=None, currentIdentityID=None, studentNumber=None,
-          staffNumber="T25")
-    add_student(s, 5, section=600, enrollment={"disability1": "AUT"})
-    iep(s, 5)
-    case_manager(s, 5, 25)  # Q-K1
-    case_manager(s, 3, 20)  # student 3 is general: Q-K3
-    return s
-
-
-EVERY_RULE = {
-    "Q-C1": [("005", 601, 21), ("005", 608, 26)], "Q-C2": [("005", 602, None),
-                                                            ("005", 603, None)],
-    "Q-C3": [("005", 602, None)], "Q-C4": [("005", 603, None)], "Q-C5": [("005", 601, None)],
-    "Q-C6": [("005", 604, None)], "Q-C7": [("005", 605, None)], "Q-C8": [("005", 606, None)],
-    "Q-C9": [("005", 600, None)], "Q-C10": [("005", 600, None)],
-    "Q-C11": [("005", 607, None)], "Q-C12": [("005", 607, None)],
-    "Q-S1": [("005", None, 20)], "Q-S2": [("005", None, 22)], "Q-S3": [("005", None, 23)],
-    "Q-K1": [(None, None, 25)], "Q-K2": [(None, None, None)], "Q-K3": [(None, None, 20)],
-    "Q-W1": [("006", None, None)], "Q-I1": [("005", 608, 26)], "Q-I2": [("005", None, 24)],
-}
-"""The findings of `every_rule()`, worked out from the comments above."""
-
-
 def test_every_rule_fires_once_on_its_own_district(run):
-    frame = found(run(every_rule()))
+    """every_rule() (lead_pipeline_tests/builders.py): one problem per rule, also the district
+    of the UI test."""
+    frame = run(every_rule()).findings
     assert {r.id: ids(frame, r.id) for r in RULES} == EVERY_RULE

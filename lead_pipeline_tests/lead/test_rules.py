@@ -7,99 +7,21 @@ school 005, calendar 100 from 2026-08-12 to 2027-05-21, section 600 whose last d
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from pathlib import Path
+from datetime import date
 
 import polars as pl
-import pytest
 
 from lead_pipeline.lib.codes import load_codes
 from lead_pipeline.lib.lead import reports as r
-from lead_pipeline.lib.lead.staging import report_of
-from lead_pipeline_tests.builders import Snapshot, load_frames, tiny
-
-GENERATED = datetime(2026, 11, 22, 3, 0, 0)
-LAST_DAY = "2027-05-21"
-
-
-class Run:
-    def __init__(self, snapshot: Snapshot, folder: Path):
-        self.codes = load_codes()
-        self.tables = load_frames(snapshot, folder)
-        self.report = report_of(self.tables, 2027, date(2026, 11, 21))
-        self.sections = r.stg_sections(self.tables, self.codes, self.report)
-        self.students = r.stg_section_students(self.tables, self.codes, self.report,
-                                               self.sections)
-
-    @property
-    def classes(self) -> pl.DataFrame:
-        return r.classes(self.sections, self.students, self.codes, self.report, GENERATED)
-
-    def detail(self, *ids: int) -> pl.DataFrame:
-        return r.detail(self.sections, self.students, self.codes, self.report, GENERATED,
-                        list(ids))
-
-    @property
-    def staff(self) -> pl.DataFrame:
-        return r.staff(self.tables, self.codes, self.report, GENERATED)
-
-    @property
-    def caseload(self) -> pl.DataFrame:
-        return r.caseload(self.tables, self.students, self.codes, self.report, GENERATED)
-
-    @property
-    def schoolwide(self) -> pl.DataFrame:
-        return r.schoolwide(self.tables, self.students, self.codes, self.report, GENERATED)
-
-    def counted(self, section: int = 600) -> list[int]:
-        return sorted(self.students.filter(pl.col("sectionID") == section)["personID"])
-
-    def row(self, section: int = 600) -> dict:
-        return self.classes.filter(pl.col("Section ID") == section).row(0, named=True)
-
-
-@pytest.fixture
-def run(tmp_path: Path):
-    counter = iter(range(1000))
-
-    def make(snapshot: Snapshot) -> Run:
-        return Run(snapshot, tmp_path / f"s{next(counter)}")
-    return make
-
-
-def add_student(s: Snapshot, pid: int, *, grade: str = "KG", roster: dict | None = None,
-                enrollment: dict | None = None, race: str | None = "6",
-                state_id: str | None = "default", section: int = 600) -> None:
-    """A student with identity, a P enrollment in calendar 100 and a roster in `section`."""
-    s.add("Person", personID=pid, stateID=f"{pid:010d}" if state_id == "default" else state_id,
-          currentIdentityID=pid * 10, studentNumber=f"S{pid}", staffNumber=None)
-    s.add("Identity", identityID=pid * 10, personID=pid, lastName=f"Last{pid}",
-          firstName=f"First{pid}", middleName=None, gender="F", birthDate="2020-01-01",
-          raceEthnicityFed=race)
-    s.add("Enrollment", **{"enrollmentID": pid * 100, "personID": pid, "calendarID": 100,
-                           "structureID": 200, "grade": grade, "startDate": "2026-08-12",
-                           "endDate": None, "serviceType": "P", "noShow": 0,
-                           "stateExclude": 0, "disability1": None, **(enrollment or {})})
-    s.add("Roster", **{"rosterID": pid * 1000 + section, "personID": pid,
-                       "sectionID": section, "trialID": 300, "startDate": None,
-                       "endDate": None, **(roster or {})})
-
-
-def add_section(s: Snapshot, sid: int, *, term: int = 400, special: str = "01",
-                course: int = 500, teacher: int | None = 2) -> None:
-    s.add("Section", sectionID=sid, courseID=course, trialID=300, number=str(sid),
-          coreContent=None, teachingMethod=None, instructionalSetting="01", specialType=special)
-    s.add("SectionPlacement", sectionID=sid, trialID=300, termID=term, periodID=1)
-    if teacher is not None:
-        s.add("SectionStaffHistory", sectionID=sid, trialID=300, personID=teacher,
-              staffType="P", startDate="2026-08-12", endDate=None)
-
-
-def iep(s: Snapshot, pid: int, *, locked: int = 1, start: str = "2026-08-01",
-        end: str | None = None, plan_id: int | None = None) -> None:
-    s.add("Plan", planID=plan_id or pid * 7, personID=pid, planType="IEP", startDate=start,
-          endDate=end, locked=locked)
-
+from lead_pipeline_tests.builders import (
+    GENERATED,
+    LAST_DAY,
+    add_section,
+    add_staff,
+    add_student,
+    iep,
+    tiny,
+)
 
 # ---- §1 population -----------------------------------------------------------------------------
 
@@ -304,23 +226,6 @@ def test_L15_race_of_the_current_identity(run):
 
 
 # ---- §3 staff ----------------------------------------------------------------------------------
-
-def add_staff(s: Snapshot, pid: int, *, school: int = 10, employment: dict | None = None,
-              assignment: dict | None = None, with_employment: bool = True) -> None:
-    s.add("Person", personID=pid, stateID=None, currentIdentityID=pid * 10, studentNumber=None,
-          staffNumber=f"T{pid}")
-    s.add("Identity", identityID=pid * 10, personID=pid, lastName=f"Staff{pid}",
-          firstName=f"F{pid}", middleName=None, gender="M", birthDate="1980-01-01",
-          raceEthnicityFed="6")
-    if with_employment:
-        s.add("Employment", **{"employmentID": pid * 10, "personID": pid, "districtID": 1,
-                               "startDate": "2020-08-01", "endDate": None,
-                               "licenseNumber": f"{pid:06d}", **(employment or {})})
-    s.add("EmploymentAssignment", **{"assignmentID": pid * 10, "personID": pid,
-                                     "schoolID": school, "startDate": "2020-08-01",
-                                     "endDate": None, "type": "01", "altType": None,
-                                     "teacher": 1, "title": "Teacher", **(assignment or {})})
-
 
 def test_L20_L22_teacher_names_only_when_active_staff_at_the_school(run):
     s = tiny()

@@ -10,8 +10,8 @@ import polars as pl
 import pytest
 
 from lead_pipeline.lib.kias.output import file_names, write_files
+from lead_pipeline.lib.lead.reports import LeadReports
 from lead_pipeline.lib.lead.workbooks import (
-    LeadReports,
     detail_file,
     district_file,
     school_file,

@@ -19,6 +19,7 @@ from lead_pipeline.defs.snapshot.assets import table_key
 from lead_pipeline.lib.kias import columns, output, population, validation
 from lead_pipeline.lib.kias.reference import KiasCodes, event_categories
 from lead_pipeline.lib.publish import run_staging
+from lead_pipeline.lib.rules import by_rule
 from lead_pipeline.lib.snapshot import store
 from lead_pipeline.lib.snapshot.schema import TABLES, Family
 
@@ -38,7 +39,7 @@ SKIPPED = "the snapshot holds no KIAS tables: KIAS skipped, nothing written"
 
 
 class KiasConfig(dg.Config):
-    """The KIAS extract editor (kias.md §2.1); every field empty means the refresh default."""
+    """The KIAS extract editor (docs/kias.md §2.1); every field empty means the refresh default."""
 
     start_date: str = Field(
         default="", description="Window start, YYYY-MM-DD; incidents before it are not "
@@ -85,8 +86,8 @@ def _skipped(current: store.CurrentSnapshot) -> dict[str, dg.MetadataValue]:
 
 
 @dg.asset(key=CANDIDATES, group_name=EXTRACT, kinds=KINDS, deps=SNAPSHOT_DEPS,
-          description="kias.md §2: one row per resolution of a student (any role) on a complete "
-          "event dated in the window, for a student with an enrollment in the incident's "
+          description="docs/kias.md §2: one row per resolution of a student (any role) on a "
+          "complete event dated in the window, for a student with an enrollment in the incident's "
           "school on that date that is not State Exclude / No Show / excluded grade or "
           "calendar, in the selected calendars and grades (ad hoc filter optional); with the "
           "resolution's exact day count (§3.6) and the student's IDEA/foster status on the "
@@ -124,7 +125,7 @@ def candidates(context: dg.AssetExecutionContext, config: KiasConfig,
 
 @dg.asset(key=EXTRACT_KEY, group_name=EXTRACT, kinds=KINDS,
           ins={"found": dg.AssetIn(CANDIDATES)},
-          description="kias.md §4: the state file's rows, one per student, event and state "
+          description="docs/kias.md §4: the state file's rows, one per student, event and state "
           "resolution code (A1: same codes summed, different codes separate rows), the 42 "
           "columns in seed order as text (blank = empty), sorted by Building ID, KIDS ID, "
           "incident date, event, code. (DuckDB names are case-insensitive, so the table "
@@ -144,7 +145,7 @@ def extract(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
 
 
 @dg.asset(key=VALIDATION, group_name=EXTRACT, kinds=KINDS, ins={"found": dg.AssetIn(CANDIDATES)},
-          description="kias.md §7: V1/V2 findings, one per resolution of a student with a "
+          description="docs/kias.md §7: V1/V2 findings, one per resolution of a student with a "
           "weapon code 100-500 on the event whose firearm discipline method does not fit the "
           "student's IDEA status on the incident date (missing counts as invalid); the rows of "
           "the Findings sheet.")
@@ -152,7 +153,7 @@ def kias_validation(context: dg.AssetExecutionContext, snapshot: SnapshotResourc
                     found: pl.DataFrame) -> pl.DataFrame:
     current = snapshot.snapshot()
     rows = validation.findings(found, snapshot.kias_codes())
-    split = validation.by_rule(rows)
+    split = by_rule(rows, validation.RULES, validation.RULE_COLUMN)
     context.add_output_metadata({**_skipped(current), **{
         rule: dg.MetadataValue.int(frame.height) for rule, frame in split.items()}})
     return rows

@@ -1,5 +1,7 @@
 """Kentucky LEAD: staging (who is counted) and the five reports, as thin Dagster wrappers
-around the pure functions of lib/lead. Frames are stored as DuckDB tables `lead.<name>`."""
+around the pure functions of lib/lead: each asset calls its one step of the LEAD flow
+(lib/lead/flow.py), the chain the one-school refresh runs in one call. Frames are stored as
+DuckDB tables `lead.<name>`."""
 
 import dagster as dg
 import polars as pl
@@ -8,9 +10,8 @@ from pydantic import Field
 from lead_pipeline.defs.lead.inputs import LEAD_TABLES, SNAPSHOT_DEPS, run_started
 from lead_pipeline.defs.lead.partitions import add_school_partitions
 from lead_pipeline.defs.resources import SnapshotResource
-from lead_pipeline.lib.lead import reports
+from lead_pipeline.lib.lead import reports, staging
 from lead_pipeline.lib.lead.preview import preview_markdown
-from lead_pipeline.lib.lead.staging import included_schools
 
 STAGING = "lead_staging"
 REPORTS = "lead_reports"
@@ -32,9 +33,9 @@ DETAIL = dg.AssetKey(["lead", "detail"])
 def stg_sections(context: dg.AssetExecutionContext, snapshot: SnapshotResource
                  ) -> pl.DataFrame:
     tables, codes = snapshot.frames(LEAD_TABLES), snapshot.codes()
-    add_school_partitions(context.instance, included_schools(tables, codes)["number"]
+    add_school_partitions(context.instance, staging.included_schools(tables, codes)["number"]
                           .drop_nulls().to_list())
-    return reports.stg_sections(tables, codes, snapshot.report())
+    return staging.stg_sections(tables, codes, snapshot.header())
 
 
 @dg.asset(key=STG_SECTION_STUDENTS, group_name=STAGING, kinds=KINDS,
@@ -43,12 +44,13 @@ def stg_sections(context: dg.AssetExecutionContext, snapshot: SnapshotResource
           "section's last day, with the chosen enrollment, state grade, disability, EL, gifted, "
           "ILPA, race and case manager. These are the Detail rows of every section.")
 def stg_section_students(snapshot: SnapshotResource, sections: pl.DataFrame) -> pl.DataFrame:
-    return reports.stg_section_students(snapshot.frames(LEAD_TABLES), snapshot.codes(),
-                                        snapshot.report(), sections)
+    return staging.stg_section_students(snapshot.frames(LEAD_TABLES), snapshot.codes(),
+                                        snapshot.header(), sections)
 
 
 def _previewed(context: dg.AssetExecutionContext, frame: pl.DataFrame) -> pl.DataFrame:
-    """Row count (the IO manager's dagster/row_count) plus the first rows, names dropped."""
+    """Row count (the IO manager's dagster/row_count) plus the first rows, private columns
+    dropped (lib/lead/preview.py)."""
     context.add_output_metadata({"preview": dg.MetadataValue.md(preview_markdown(frame)),
                                  "schools": dg.MetadataValue.int(
                                      frame["School Number"].n_unique()
@@ -65,11 +67,11 @@ _COUNTED = dg.AssetIn(STG_SECTION_STUDENTS,
 @dg.asset(key=CLASSES, group_name=REPORTS, kinds=KINDS,
           ins={"sections": _SECTIONS, "students": _COUNTED},
           description="Classes: one row per included section with its count block, sorted by "
-          "school name, calendar, structure, course number, section number (lead.md §4).")
+          "school name, calendar, structure, course number, section number (docs/lead.md §4).")
 def classes(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
             sections: pl.DataFrame, students: pl.DataFrame) -> pl.DataFrame:
     return _previewed(context, reports.classes(sections, students, snapshot.codes(),
-                                               snapshot.report(), run_started(context)))
+                                               snapshot.header(), run_started(context)))
 
 
 @dg.asset(key=STAFF, group_name=REPORTS, kinds=KINDS, deps=SNAPSHOT_DEPS,
@@ -77,7 +79,7 @@ def classes(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
           "type from the latest such assignment, with the EPSB ID (L-21).")
 def staff(context: dg.AssetExecutionContext, snapshot: SnapshotResource) -> pl.DataFrame:
     return _previewed(context, reports.staff(snapshot.frames(LEAD_TABLES), snapshot.codes(),
-                                             snapshot.report(), run_started(context)))
+                                             snapshot.header(), run_started(context)))
 
 
 @dg.asset(key=CASELOAD, group_name=REPORTS, kinds=KINDS, ins={"students": _COUNTED},
@@ -87,7 +89,7 @@ def staff(context: dg.AssetExecutionContext, snapshot: SnapshotResource) -> pl.D
 def caseload(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
              students: pl.DataFrame) -> pl.DataFrame:
     return reports.caseload(snapshot.frames(LEAD_TABLES), students, snapshot.codes(),
-                            snapshot.report(), run_started(context))
+                            snapshot.header(), run_started(context))
 
 
 @dg.asset(key=SCHOOLWIDE, group_name=REPORTS, kinds=KINDS,
@@ -96,7 +98,7 @@ def caseload(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
 def schoolwide(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
                students: pl.DataFrame) -> pl.DataFrame:
     return _previewed(context, reports.schoolwide(snapshot.frames(LEAD_TABLES), students,
-                                                  snapshot.codes(), snapshot.report(),
+                                                  snapshot.codes(), snapshot.header(),
                                                   run_started(context)))
 
 
@@ -116,5 +118,5 @@ def detail(context: dg.AssetExecutionContext, config: DetailConfig,
     unknown = sorted(set(config.section_ids) - set(sections["sectionID"].to_list()))
     if unknown:
         context.log.warning(f"sections not in the reports (not included by L-4): {unknown}")
-    return reports.detail(sections, students, snapshot.codes(), snapshot.report(),
+    return reports.detail(sections, students, snapshot.codes(), snapshot.header(),
                           run_started(context), config.section_ids)

@@ -6,9 +6,8 @@ from datetime import datetime
 import dagster as dg
 
 from lead_pipeline.defs.snapshot.assets import table_key
-from lead_pipeline.lib.snapshot.schema import TABLES, Family
+from lead_pipeline.lib.lead.flow import LEAD_TABLES
 
-LEAD_TABLES = [t.name for t in TABLES if t.family in (Family.SHARED, Family.LEAD)]
 SNAPSHOT_DEPS = [table_key(name) for name in LEAD_TABLES]
 
 

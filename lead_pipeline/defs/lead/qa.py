@@ -1,8 +1,8 @@
-"""Quality rules (lead.md §5) in Dagster: all the findings of a refresh as `lead/findings` (the
-Issues rows), one check per rule on the report it reads, and their history.
+"""Quality rules (docs/lead.md §5) in Dagster: all the findings of a refresh as `lead/findings`
+(the Issues rows), one check per rule on the report it reads, and their history.
 
-Thin wiring around lib/lead/rules.py and lib/lead/history.py: `lead/findings` runs
-`rules.findings` once per refresh and the checks read the stored rows (as the KIAS checks read
+Thin wiring around lib/lead/flow.py and lib/lead/history.py: `lead/findings` runs the flow's
+findings step once per refresh and the checks read the stored rows (as the KIAS checks read
 `kias/validation`), so the Issues sheet and the checks cannot disagree. Every check
 is non-blocking (an `error` rule is an ERROR, a `review` rule a WARN): the workbooks must still
 be published, since they are how a school sees its problems. Metadata carries ids and counts,
@@ -14,7 +14,6 @@ from collections.abc import Iterator, Sequence
 import dagster as dg
 import polars as pl
 
-from lead_pipeline.defs.io import table_of
 from lead_pipeline.defs.lead.assets import (
     CASELOAD,
     CLASSES,
@@ -24,43 +23,32 @@ from lead_pipeline.defs.lead.assets import (
 )
 from lead_pipeline.defs.resources import SnapshotResource
 from lead_pipeline.defs.snapshot.assets import table_key
-from lead_pipeline.lib import markdown
-from lead_pipeline.lib.lead import history
-from lead_pipeline.lib.lead.rules import RULES, QaInputs, Rule, by_rule, employed_people, generic
-from lead_pipeline.lib.lead.rules import findings as rule_findings
+from lead_pipeline.lib.lead import flow, history
+from lead_pipeline.lib.lead.rules import (
+    RULE_COLUMN,
+    RULES,
+    STUDENT_COLUMNS,
+    QualityRule,
+    generic,
+)
+from lead_pipeline.lib.rules import by_rule, first_ids
 
 QA = "lead_qa"
 FINDINGS = dg.AssetKey(["lead", "findings"])
 REPORT_KEYS: dict[str, dg.AssetKey] = {
     "Classes": CLASSES, "Staff": STAFF, "Caseload": CASELOAD, "Schoolwide": SCHOOLWIDE}
 _INS = {"classes": dg.AssetIn(CLASSES), "staff": dg.AssetIn(STAFF),
-        "caseload": dg.AssetIn(CASELOAD), "schoolwide": dg.AssetIn(SCHOOLWIDE)}
-STUDENT_COLUMNS = ["sectionID", "personID", "stateID", "ilpa", "activeIep", "sectionEndDate",
-                   "enrollmentID"]
-"""What QaInputs.students holds: read by name, not through the IO manager, so the step does
-not hold every column of millions of counted-student rows at state scale."""
-_EMPLOYMENT = [table_key("Employment"), table_key("District"), STG_SECTION_STUDENTS]
-FIRST_IDS = 10
+        "caseload": dg.AssetIn(CASELOAD), "schoolwide": dg.AssetIn(SCHOOLWIDE),
+        "students": dg.AssetIn(STG_SECTION_STUDENTS,
+                               metadata={"columns": list(STUDENT_COLUMNS)})}
+_EMPLOYMENT = ["Employment", "District"]
+"""The snapshot tables the findings step reads (Q-I1: who is employed in the school year)."""
+FIRST_ID_COLUMNS = ["School Number", "Section ID", "Person ID"]
+"""What a check lists of its first findings: ids only, never names."""
 
 
-def qa_inputs(snapshot: SnapshotResource, classes: pl.DataFrame, staff: pl.DataFrame,
-              caseload: pl.DataFrame, schoolwide: pl.DataFrame) -> QaInputs:
-    """The rules' inputs: the stored reports and students, plus who is employed (Q-I1)."""
-    tables = snapshot.frames(["Employment", "District"])
-    with snapshot.duckdb.get_connection() as con:
-        students = con.execute(
-            f"SELECT {', '.join(STUDENT_COLUMNS)} FROM {table_of(STG_SECTION_STUDENTS)}").pl()
-    return QaInputs(classes, staff, caseload, schoolwide, students,
-                    employed_people(tables, snapshot.report()))
-
-
-def first_ids(found: pl.DataFrame) -> str:
-    """A markdown table of the first findings' ids (school, section, person; never names)."""
-    columns = ["School Number", "Section ID", "Person ID"]
-    return markdown.table(columns, found.head(FIRST_IDS).select(columns).iter_rows())
-
-
-def check_metadata(rule: Rule, found: pl.DataFrame, previous: history.Publication | None,
+def check_metadata(rule: QualityRule, found: pl.DataFrame,
+                   previous: history.PublishedRefresh | None,
                    counts: dict[str, dict[str, int]]) -> dict[str, dg.MetadataValue]:
     meta: dict[str, dg.MetadataValue] = {
         "findings": dg.MetadataValue.int(found.height),
@@ -71,7 +59,7 @@ def check_metadata(rule: Rule, found: pl.DataFrame, previous: history.Publicatio
             previous.snapshot_date.isoformat() if previous else "none"),
     }
     if found.height:
-        meta["first_ids"] = dg.MetadataValue.md(first_ids(found))
+        meta["first_ids"] = dg.MetadataValue.md(first_ids(found, FIRST_ID_COLUMNS))
     if previous is not None:
         mine = counts.get(rule.id, {})
         for name in ("new", "resolved", "still_open"):
@@ -79,14 +67,16 @@ def check_metadata(rule: Rule, found: pl.DataFrame, previous: history.Publicatio
     return meta
 
 
-@dg.asset(key=FINDINGS, group_name=QA, kinds={"polars", "duckdb"}, ins=_INS, deps=_EMPLOYMENT,
-          description="Every finding of the Q- rules (lead.md §5) on this refresh, one row per "
-          "finding with the Issues sheet columns (outputs.md); the same rows as the checks.")
+@dg.asset(key=FINDINGS, group_name=QA, kinds={"polars", "duckdb"}, ins=_INS,
+          deps=[table_key(name) for name in _EMPLOYMENT],
+          description="Every finding of the Q- rules (docs/lead.md §5) on this refresh, one row "
+          "per finding with the Issues sheet columns (docs/outputs.md); the same rows as the "
+          "checks.")
 def findings(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
              classes: pl.DataFrame, staff: pl.DataFrame, caseload: pl.DataFrame,
-             schoolwide: pl.DataFrame) -> pl.DataFrame:
-    inputs = qa_inputs(snapshot, classes, staff, caseload, schoolwide)
-    found = rule_findings(inputs, snapshot.codes())
+             schoolwide: pl.DataFrame, students: pl.DataFrame) -> pl.DataFrame:
+    found = flow.findings(snapshot.frames(_EMPLOYMENT), snapshot.header(), snapshot.codes(),
+                          classes, staff, caseload, schoolwide, students)
     levels = dict(found.group_by("Level").len().iter_rows())
     context.add_output_metadata({
         "findings": dg.MetadataValue.int(found.height),
@@ -96,7 +86,7 @@ def findings(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
     return found
 
 
-def build_quality_checks(rules: Sequence[Rule] = RULES) -> dg.AssetChecksDefinition:
+def build_quality_checks(rules: Sequence[QualityRule] = RULES) -> dg.AssetChecksDefinition:
     """The one factory: every rule becomes a non-blocking check `<id>_<property>` on its
     report, evaluated together in one step over the stored `lead/findings` (the rules run
     once per refresh, in that asset)."""
@@ -113,19 +103,19 @@ def build_quality_checks(rules: Sequence[Rule] = RULES) -> dg.AssetChecksDefinit
 
     @dg.multi_asset_check(specs=specs, name="lead_quality_rules", can_subset=True,
                           ins={"stored": dg.AssetIn(FINDINGS)},
-                          description="lead.md §5: the Q- rules over the LEAD reports.")
+                          description="docs/lead.md §5: the Q- rules over the LEAD reports.")
     def lead_quality_rules(context: dg.AssetCheckExecutionContext, snapshot: SnapshotResource,
                            stored: pl.DataFrame) -> Iterator[dg.AssetCheckResult]:
-        found = stored.filter(pl.col("Check").is_in(ids))
-        report = snapshot.report()
+        found = stored.filter(pl.col(RULE_COLUMN).is_in(ids))
+        header = snapshot.header()
         with snapshot.duckdb.get_connection() as con:
-            previous = history.previous(con, report.district_number, report.snapshot_date)
+            previous = history.previous(con, header.district_number, header.snapshot_date)
             before = None if previous is None else history.published_findings(con, previous)
         counts: dict[str, dict[str, int]] = {}
         if before is not None:
-            counts = {row.pop("Check"): row for row in
+            counts = {row.pop(RULE_COLUMN): row for row in
                       history.change_counts(found, before).iter_rows(named=True)}
-        split = by_rule(found)
+        split = by_rule(found, rules, RULE_COLUMN)
         selected = context.selected_asset_check_keys
         for rule in rules:
             key = dg.AssetCheckKey(REPORT_KEYS[rule.report], rule.check_name)

@@ -9,7 +9,8 @@ from lead_pipeline.defs.lead.inputs import run_started
 from lead_pipeline.defs.lead.qa import FINDINGS
 from lead_pipeline.defs.resources import PipelineSettings, SnapshotResource
 from lead_pipeline.lib.lead import history
-from lead_pipeline.lib.lead.workbooks import LeadReports, QaSheets, write_all
+from lead_pipeline.lib.lead.reports import LeadReports
+from lead_pipeline.lib.lead.workbooks import QaSheets, properties, write_all
 from lead_pipeline.lib.publish import run_staging
 
 WORKBOOKS = dg.AssetKey(["lead", "workbooks"])
@@ -27,23 +28,17 @@ def workbooks(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
               settings: PipelineSettings, classes: pl.DataFrame, staff: pl.DataFrame,
               caseload: pl.DataFrame, schoolwide: pl.DataFrame,
               detail: pl.DataFrame, findings: pl.DataFrame) -> dg.MaterializeResult:
-    report = snapshot.report()
+    header = snapshot.header()
     with snapshot.duckdb.get_connection() as con:  # Changes: versus the last earlier publication
         district_changes, school_changes = history.workbook_changes(
-            con, findings, report.district_number, report.snapshot_date,
+            con, findings, header.district_number, header.snapshot_date,
             schoolwide["School Number"].to_list())
     folder = run_staging(settings.output_dir, context.run.run_id)
     folder.mkdir(parents=True, exist_ok=True)
-    properties = {
-        "title": f"LEAD reports, district {report.district_number}",
-        "subject": f"End year {report.end_year}",
-        "snapshot_date": report.snapshot_date.isoformat(),
-        "generated": run_started(context).isoformat(),
-        "district_number": report.district_number,
-    }
     reports = LeadReports(classes, staff, caseload, schoolwide, detail)
     qa = QaSheets(findings, district_changes, school_changes)
-    paths = write_all(folder, report.district_number, reports, properties, qa)
+    paths = write_all(folder, header.district_number, reports,
+                      properties(header, run_started(context)), qa)
     context.log.info(f"wrote {len(paths)} LEAD workbooks")
     return dg.MaterializeResult(metadata={
         "files": dg.MetadataValue.int(len(paths)),

@@ -24,6 +24,7 @@ from lead_pipeline.lib import publish
 from lead_pipeline.lib.lead import history
 from lead_pipeline.lib.snapshot import store
 from lead_pipeline.lib.snapshot.schema import TABLES
+from lead_pipeline.lib.sql import q
 
 LATEST = dg.AssetKey(["publish", "latest"])
 
@@ -42,7 +43,7 @@ def latest(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
     snap = snapshot.snapshot()
     with snapshot.duckdb.get_connection() as con:
         (district,) = con.execute(
-            f'SELECT number FROM "{snap.schema}"."District"').fetchone() or (None,)
+            f"SELECT number FROM {q(snap.schema)}.{q('District')}").fetchone() or (None,)
         pub = publish.Publication(output, snap.end_year, snap.snapshot_date, staging=staging)
         retired: list[str] = []
         con.execute("BEGIN TRANSACTION")

@@ -1,4 +1,4 @@
-"""Synthetic district snapshots for development, demos and tests (spec/snapshot.md).
+"""Synthetic district snapshots for development, demos and tests (docs/snapshot-format.md).
 
 `generate()` writes a snapshot folder whose data is clean for every error-level rule when
 all problem rates are zero, and otherwise carries the planted problems listed in

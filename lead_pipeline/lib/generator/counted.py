@@ -84,7 +84,7 @@ def attribute_rows(c: pl.DataFrame) -> pl.DataFrame:
 
 def case_managers(ctx: SchoolContext) -> pl.DataFrame:
     """L-23: each student's case manager on the snapshot date (personID, staffPersonID)."""
-    report = st.Report(ctx.plan.end_year, ctx.plan.snapshot_date, ctx.plan.district_id,
-                       ctx.plan.number, ctx.plan.name)
-    return st.case_managers(tables(ctx), report).rename(
+    header = st.DistrictHeader(ctx.plan.end_year, ctx.plan.snapshot_date, ctx.plan.district_id,
+                               ctx.plan.number, ctx.plan.name)
+    return st.case_managers(tables(ctx), header).rename(
         {"caseManagerPersonID": "staffPersonID"})

@@ -2,7 +2,7 @@
 incidents, events, participants, weapons and resolutions.
 
 Weapon resolutions carry a firearm discipline method valid for the student's IDEA status on
-the incident date (kias.md §3.3, §7), so V1/V2 find only what the problem module plants.
+the incident date (docs/kias.md §3.3, §7), so V1/V2 find only what the problem module plants.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from lead_pipeline.lib.codes import Codes
 from lead_pipeline.lib.generator.context import SchoolContext, frame
 from lead_pipeline.lib.generator.people import IEP_EXPIRED, IEP_LOCKED, IEP_NEW, Students
 
-# kias.md §6.1: every state resolution code
+# docs/kias.md §6.1: every state resolution code
 STATE_RES: tuple[tuple[str, str], ...] = (
     ("001", "Removal to IAES by school personnel"), ("002", "Removal to IAES (IDEA)"),
     ("450", "In-School Suspension"), ("470", "Hearing Officer Removal"),
@@ -108,7 +108,8 @@ def _hhmm(minutes: np.ndarray) -> pl.Series:
 
 
 def idea_on(st: Students, idx: np.ndarray, d: np.ndarray) -> np.ndarray:
-    """kias.md §3.3 IDEA(P,d): a locked IEP (or the SpecialEDState mirroring it) active on d."""
+    """docs/kias.md §3.3 IDEA(P,d): a locked IEP (or the SpecialEDState mirroring it) active on
+    d."""
     locked = np.isin(st.iep[idx], [IEP_LOCKED, IEP_NEW, IEP_EXPIRED])
     return locked & (st.iep_start[idx] <= d) & (d <= st.iep_end[idx])
 

@@ -61,7 +61,7 @@ def generate(out: Path, students: int, seed: int = 0, *, rates: ProblemRates | N
              schools: int | None = None, end_year: int = 2027,
              snapshot_date: dt.date | None = None, district_number: str = "165",
              district_name: str = "Bluegrass County Public Schools") -> GenerationSummary:
-    """Write a district snapshot folder to `out` (see spec/snapshot.md) and planted.json.
+    """Write a district snapshot folder to `out` (see docs/snapshot-format.md) and planted.json.
 
     Same arguments give byte-identical files: each school draws from its own seeded stream,
     and ids are handed out in school order.

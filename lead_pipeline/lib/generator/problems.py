@@ -1,11 +1,11 @@
 """Planting problems and recording them exactly (planted.json).
 
-Each rule's problem is made on records whose effect is known from `counted` (lead.md L-4…L-23)
-and recorded at the rule's finding grain (lead.md §5): section for Q-C*, (person, school) for
-Q-S*/Q-I2, (section, teacher) for Q-I1, case manager for Q-K1/Q-K3, the students without a
-case manager for Q-K2, school for Q-W1, resolution for V1/V2, (table, key) for the integrity
-warnings. Findings a plant implies under another rule (no primary teacher on a placeholder
-course is Q-C2 and Q-C3 …) are recorded under that rule too.
+Each rule's problem is made on records whose effect is known from `counted` (docs/lead.md L-4…L-23)
+and recorded at the rule's finding grain (docs/lead.md §5): section for Q-C*, (person, school) for
+Q-S*/Q-I2, (section, teacher) for Q-I1, case manager for Q-K1/Q-K3, the students without a case
+manager for Q-K2, school for Q-W1, resolution for V1/V2, (table, key) for the integrity warnings.
+Findings a plant implies under another rule (no primary teacher on a placeholder course is Q-C2 and
+Q-C3 …) are recorded under that rule too.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Problem rates: which planted problems a generated district carries, and how many.
 
-A rate is the fraction of the records eligible for a rule that get that rule's problem (lead.md
-§5 for the `Q-` rules, kias.md §7 for V1/V2, snapshot.md "Integrity" for `orphan` and
-`end_before_start`). Keeping every rate in one frozen mapping lets the CLI accept
-`--rate Q-C1=0.05` without knowing the rules.
+A rate is the fraction of the records eligible for a rule that get that rule's problem
+(docs/lead.md §5 for the `Q-` rules, docs/kias.md §7 for V1/V2, docs/snapshot-format.md
+"Integrity checks" for `orphan` and `end_before_start`). Keeping every rate in one frozen
+mapping lets the CLI accept `--rate Q-C1=0.05` without knowing the rules.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""DAYS(r), the day count of one resolution (kias.md §3.6), and FMT2 (§3.7).
+"""DAYS(r), the day count of one resolution (docs/kias.md §3.6), and FMT2 (§3.7).
 
 Every day value is an exact integer of 1/UNITS_PER_DAY day, so hours (/24), minutes (/1440),
 decimal durations and start/end times add up without float artefacts, and rounding to hundredths

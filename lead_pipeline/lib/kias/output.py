@@ -1,4 +1,5 @@
-"""The KIAS files (outputs.md): the state CSV, the HTML review page and the validation workbook.
+"""The KIAS files (docs/outputs.md): the state CSV, the HTML review page and the validation
+workbook.
 
 CSV (A38): one header row with the seed's column names, comma-delimited, no quoting, an empty
 field for blank, `\\n` line ends (also after the last row). No quoting is only safe while no
@@ -43,20 +44,19 @@ def unsafe_columns(extract: pl.DataFrame) -> dict[str, int]:
 
 
 def csv_bytes(extract: pl.DataFrame) -> bytes:
-    """The state file's bytes (A38). Raises ValueError naming the columns whose values hold a
-    comma, quote or line break."""
+    """The state file's bytes (A38), written by Polars' CSV writer with quoting off, blank for
+    null and `\\n` after every line, the header included. Raises ValueError naming the columns
+    whose values (or names) hold a comma, quote or line break, which unquoted would shift the
+    state's columns."""
     bad = unsafe_columns(extract)
     if bad or any(set(c) & set(',"\r\n') for c in extract.columns):
         detail = ", ".join(f"{c} ({n} rows)" for c, n in bad.items())
         raise ValueError(f"KIAS CSV: values with a comma, quote or line break in {detail}; "
                          "the state format has no quoting, fix them in the SIS")
-    lines = [CSV_SEPARATOR.join(extract.columns)]
-    if extract.height:
-        text = extract.select(pl.concat_str(
-            [pl.col(c).cast(pl.String).fill_null("") for c in extract.columns],
-            separator=CSV_SEPARATOR).alias("line"))
-        lines.extend(text["line"].to_list())
-    return (CSV_NEWLINE.join(lines) + CSV_NEWLINE).encode("utf-8")
+    text = extract.select(pl.all().cast(pl.String)).write_csv(
+        separator=CSV_SEPARATOR, line_terminator=CSV_NEWLINE, quote_style="never",
+        null_value="")
+    return text.encode("utf-8")
 
 
 def _escape(expr: pl.Expr) -> pl.Expr:

@@ -1,4 +1,4 @@
-"""Who and what the KIAS extract reports (kias.md §2): the editor parameters and the
+"""Who and what the KIAS extract reports (docs/kias.md §2): the editor parameters and the
 candidate resolutions that pass the population filters.
 
 `candidates` returns one row per resolution of a student (any role, A3) on a complete event
@@ -26,7 +26,8 @@ from lead_pipeline.lib.kias.status import status_on
 Tables = dict[str, pl.DataFrame]
 
 PRIMARY_SERVICE = "P"
-"""Enrollment.serviceType preferred when several enrollments qualify (§2.2, kias.md decisions)."""
+"""Enrollment.serviceType preferred when several enrollments qualify (§2.2, docs/kias.md
+"Product decisions beyond the register")."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,8 @@ class Params:
                  grades: Iterable[str] | None = None, calendar_ids: Iterable[int] | None = None,
                  person_ids: Iterable[int] | None = None,
                  qualifying_codes: Iterable[str] | None = None) -> Params:
-        """Defaults of the refresh (kias.md decisions): July 1 - June 30 of the report year."""
+        """Defaults of the refresh (docs/kias.md "Product decisions beyond the register"): July 1
+        - June 30 of the report year."""
         first, last = school_year(end_year)
 
         def opt(values: Iterable | None) -> frozenset | None:

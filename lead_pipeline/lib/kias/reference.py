@@ -1,4 +1,4 @@
-"""KIAS code tables (kias.md §6) read from data/reference/kias_*.csv, and the drug/weapon
+"""KIAS code tables (docs/kias.md §6) read from data/reference/kias_*.csv, and the drug/weapon
 categories of state event codes (A27).
 
 Kept as data for the same reason as lib/codes.py: a district can correct a code list without a

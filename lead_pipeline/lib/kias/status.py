@@ -1,4 +1,4 @@
-"""IDEA and foster-care status of a student on the incident date (kias.md §3.3, §3.4).
+"""IDEA and foster-care status of a student on the incident date (docs/kias.md §3.3, §3.4).
 
 One predicate each, used by every column and both validation rules alike (A21): the seed's
 wording varies ("has an IEP", "active", "with a Disability", "started before and ends after")
@@ -13,7 +13,7 @@ import polars as pl
 from lead_pipeline.lib.intervals import active_on
 
 IEP = "IEP"
-"""Plan.planType of an IEP (snapshot.md)."""
+"""Plan.planType of an IEP (docs/snapshot-format.md)."""
 
 
 def _any_active(keys: pl.DataFrame, records: pl.DataFrame, name: str) -> pl.DataFrame:

@@ -1,10 +1,11 @@
-"""The KIAS data-validation rules (kias.md §7): a firearm discipline method that does not fit
+"""The KIAS data-validation rules (docs/kias.md §7): a firearm discipline method that does not fit
 the student's IDEA status, on every resolution of a student involved with a weapon.
 
-Population (kias.md decisions): the candidates of `population.candidates`, i.e. students who
-pass the incident and enrollment filters, with every one of their resolutions on the event
-(also those without a state code), on an event where the student has a weapon code 100-500
-(WEAPON_INVOLVED). One finding per (rule, resolutionID); a null or unreadable method is invalid.
+Population (docs/kias.md "Product decisions beyond the register"): the candidates of
+`population.candidates`, i.e. students who pass the incident and enrollment filters, with every one
+of their resolutions on the event (also those without a state code), on an event where the student
+has a weapon code 100-500 (WEAPON_INVOLVED). One finding per (rule, resolutionID); a null or
+unreadable method is invalid.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ import polars as pl
 
 from lead_pipeline.lib.kias.columns import building_id
 from lead_pipeline.lib.kias.reference import KiasCodes
+from lead_pipeline.lib.rules import Rule, by_id
 
 
 @dataclass(frozen=True)
-class Rule:
-    id: str
-    check_name: str
+class ValidationRule(Rule):
+    """One KIAS validation rule: beside the id and the property that should hold (lib/rules.py),
+    its title (the state's report name), the population it checks and how a message names it."""
+
     title: str
     idea: bool
     """The population: IDEA students (V1) or non-IDEA students (V2)."""
@@ -30,24 +33,29 @@ class Rule:
         return codes.idea_methods if self.idea else codes.non_idea_methods
 
 
-RULES: tuple[Rule, ...] = (
-    Rule("V1", "v1_idea_firearm_discipline_method",
-         "Special Education Students with Invalid Discipline Method on Behavior Resolution",
-         True, "IDEA student (IEP or special education state reporting record on the "
-         "incident date)"),
-    Rule("V2", "v2_non_idea_firearm_discipline_method",
-         "Non-Special Education Students with Invalid Discipline Method on Behavior "
-         "Resolution", False, "Non-IDEA student"),
+RULES: tuple[ValidationRule, ...] = (
+    ValidationRule(
+        "V1", "idea_firearm_discipline_method",
+        "Special Education Students with Invalid Discipline Method on Behavior Resolution",
+        True, "IDEA student (IEP or special education state reporting record on the "
+        "incident date)"),
+    ValidationRule(
+        "V2", "non_idea_firearm_discipline_method",
+        "Non-Special Education Students with Invalid Discipline Method on Behavior "
+        "Resolution", False, "Non-IDEA student"),
 )
-RULE_BY_ID = {r.id: r for r in RULES}
+RULE_BY_ID = by_id(RULES)
+RULE_COLUMN = "Rule"
+"""The Findings column holding a finding's rule id (what `lib.rules.by_rule` splits on)."""
 
 FINDING_COLUMNS = ("Rule", "Building ID", "KIDS ID", "Person ID", "Incident Date", "Incident ID",
                    "Event ID", "Resolution ID", "State Resolution Code", "Weapon Codes",
                    "Firearm Discipline Method", "Message")
-"""The `Findings` sheet of KIAS_Validation_<district>.xlsx (outputs.md)."""
+"""The `Findings` sheet of KIAS_Validation_<district>.xlsx (docs/outputs.md)."""
 
 
-def _rule_findings(weapon: pl.DataFrame, rule: Rule, codes: KiasCodes) -> pl.DataFrame:
+def _findings_of_rule(weapon: pl.DataFrame, rule: ValidationRule, codes: KiasCodes
+                      ) -> pl.DataFrame:
     allowed = rule.allowed(codes)
     listed = ", ".join(str(m) for m in allowed)
     method = pl.col("method")
@@ -78,10 +86,7 @@ def _rule_findings(weapon: pl.DataFrame, rule: Rule, codes: KiasCodes) -> pl.Dat
 def findings(candidates: pl.DataFrame, codes: KiasCodes) -> pl.DataFrame:
     """Every V1 and V2 finding, sorted by rule, Building ID, KIDS ID, date, event, resolution."""
     weapon = candidates.filter(pl.col("weaponCodes").list.len() > 0)
-    found = pl.concat([_rule_findings(weapon, rule, codes) for rule in RULES])
+    found = pl.concat([_findings_of_rule(weapon, rule, codes) for rule in RULES])
     return found.sort("Rule", "Building ID", "KIDS ID", "Incident Date", "Event ID",
                       "Resolution ID")
 
-
-def by_rule(found: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    return {rule.id: found.filter(pl.col("Rule") == rule.id) for rule in RULES}

@@ -1,5 +1,5 @@
-"""The findings of every published refresh, kept in DuckDB, and what changed since (outputs.md
-"Changes").
+"""The findings of every published refresh, kept in DuckDB, and what changed since
+(docs/outputs.md "Changes").
 
 Why a history at all: the Changes sheet and the checks' new/resolved/still-open counts compare
 a refresh with the findings *last published* for the same district (or school) from an earlier
@@ -23,6 +23,7 @@ import duckdb
 import polars as pl
 
 from lead_pipeline.lib.lead.rules import IDENTITY, ISSUE_COLUMNS, ISSUE_SCHEMA, sort_findings
+from lead_pipeline.lib.sql import q
 
 SCHEMA = "lead"
 PUBLICATIONS = f"{SCHEMA}.publications"
@@ -38,7 +39,11 @@ NEW, RESOLVED = "New", "Resolved"
 
 
 @dataclass(frozen=True)
-class Publication:
+class PublishedRefresh:
+    """One row of `lead.publications`: a refresh (or one school's) whose findings were recorded
+    when it was published; what a later refresh's Changes compare with. Not the folder being
+    published (that is lib/publish.Publication)."""
+
     run_id: str
     scope: str
     snapshot_date: date
@@ -107,7 +112,7 @@ def append(con: duckdb.DuckDBPyConnection, findings: pl.DataFrame, *, run_id: st
 
 
 def previous(con: duckdb.DuckDBPyConnection, district_number: str, snapshot_date: date,
-             school: str | None = None) -> Publication | None:
+             school: str | None = None) -> PublishedRefresh | None:
     """The publication a refresh of `snapshot_date` compares with: the last one published for
     the district from an earlier snapshot date (latest date, then latest published). For a
     school, a one-school publication of that school counts as well as a district one."""
@@ -118,14 +123,14 @@ def previous(con: duckdb.DuckDBPyConnection, district_number: str, snapshot_date
         "WHERE district_number = ? AND snapshot_date < ? AND list_contains(?, scope) "
         "ORDER BY snapshot_date DESC, published_at DESC LIMIT 1",
         [district_number, snapshot_date, scopes]).fetchone()
-    return None if row is None else Publication(row[0], row[1], row[2], row[3])
+    return None if row is None else PublishedRefresh(row[0], row[1], row[2], row[3])
 
 
-def published_findings(con: duckdb.DuckDBPyConnection, publication: Publication,
+def published_findings(con: duckdb.DuckDBPyConnection, publication: PublishedRefresh,
                        school: str | None = None) -> pl.DataFrame:
     """The Issues rows a publication recorded, of one school when `school` is given."""
     frame = con.execute(
-        f"SELECT {', '.join(_q(c) for c in ISSUE_COLUMNS)} FROM {HISTORY} "
+        f"SELECT {', '.join(q(c) for c in ISSUE_COLUMNS)} FROM {HISTORY} "
         "WHERE run_id = ? AND scope = ?", [publication.run_id, publication.scope]).pl()
     frame = frame.cast(ISSUE_SCHEMA) if frame.height else pl.DataFrame(schema=ISSUE_SCHEMA)
     return frame if school is None else in_scope(frame, school)
@@ -164,10 +169,6 @@ def change_counts(current: pl.DataFrame, before: pl.DataFrame) -> pl.DataFrame:
         (pl.col("_now").fill_null(False) & pl.col("_before").fill_null(False)).sum()
         .alias("still_open"),
     )
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def workbook_changes(con: duckdb.DuckDBPyConnection, current: pl.DataFrame,

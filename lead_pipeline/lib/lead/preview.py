@@ -1,17 +1,17 @@
-"""A small preview of a report for the Dagster UI: the first rows without any name, state id or
-birth date column (ids, codes and counts only)."""
+"""A small preview of a report for the Dagster UI: the first rows without the private columns
+(people's names and state ids: reports.PRIVATE_COLUMNS, as lib/snapshot/schema.py declares
+them)."""
 
 from __future__ import annotations
 
 import polars as pl
 
 from lead_pipeline.lib import markdown
-
-PRIVATE = ("name", "state id", "stateid", "birth", "student number")
+from lead_pipeline.lib.lead.reports import PRIVATE_COLUMNS
 
 
 def safe_columns(frame: pl.DataFrame) -> list[str]:
-    return [c for c in frame.columns if not any(p in c.lower() for p in PRIVATE)]
+    return [c for c in frame.columns if c not in PRIVATE_COLUMNS]
 
 
 def preview_markdown(frame: pl.DataFrame, rows: int = 5, max_columns: int = 12) -> str:

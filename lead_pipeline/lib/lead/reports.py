@@ -1,4 +1,4 @@
-"""The five LEAD reports (lead.md §4) from the staging frames, with their exact columns.
+"""The five LEAD reports (docs/lead.md §4) from the staging frames, with their exact columns.
 
 Report frames carry the sheet's column names, in order, so the workbook writer writes them as
 they are. Classes, Caseload and Schoolwide end with the count block; `Total` is always the
@@ -8,14 +8,27 @@ number of distinct students, never a sum of other columns, so the identities
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import polars as pl
 
 from lead_pipeline.lib.codes import Codes
-from lead_pipeline.lib.intervals import overlaps
 from lead_pipeline.lib.lead import staging as st
-from lead_pipeline.lib.lead.staging import Report, Tables
+from lead_pipeline.lib.lead.staging import DistrictHeader, Tables
+from lead_pipeline.lib.snapshot.schema import TABLE_BY_NAME
+
+
+@dataclass(frozen=True)
+class LeadReports:
+    """The five report frames of one refresh, each with its sheet's columns."""
+
+    classes: pl.DataFrame
+    staff: pl.DataFrame
+    caseload: pl.DataFrame
+    schoolwide: pl.DataFrame
+    detail: pl.DataFrame
+
 
 COMMON = ["Date Time Generated", "End Year", "District Number", "District Name"]
 
@@ -54,7 +67,33 @@ TEXT_COLUMNS = frozenset({
     "Case Manager Last Name", "Case Manager First Name",
 })
 """Columns written as text whatever they look like: codes, numbers of schools and courses,
-state and EPSB ids, names (outputs.md)."""
+state and EPSB ids, names (docs/outputs.md)."""
+
+CARRIED: dict[str, tuple[str, str]] = {
+    "Primary Teacher Last Name": ("Identity", "lastName"),
+    "Primary Teacher First Name": ("Identity", "firstName"),
+    "State ID": ("Person", "stateID"),
+    "Student Last Name": ("Identity", "lastName"),
+    "Student First Name": ("Identity", "firstName"),
+    "Last Name": ("Identity", "lastName"),
+    "First Name": ("Identity", "firstName"),
+    "Case Manager Last Name": ("Identity", "lastName"),
+    "Case Manager First Name": ("Identity", "firstName"),
+}
+"""Report columns that show a person's own snapshot value, and the snapshot column (table,
+column) each shows. Whether such a column is private is not decided here: lib/snapshot/schema.py
+declares it (`Column.private`), once, for the reader's messages and the reports alike."""
+
+
+def _private(carried: dict[str, tuple[str, str]]) -> frozenset[str]:
+    """The report columns of `carried` whose snapshot column the schema declares private."""
+    return frozenset(report for report, (table, column) in carried.items()
+                     if TABLE_BY_NAME[table].column_by_name[column].private)
+
+
+PRIVATE_COLUMNS = _private(CARRIED)
+"""Report columns never shown outside the workbooks (Dagster metadata, logs): names and state
+ids, as the schema declares them."""
 
 
 COUNTED_COLUMNS = ("sectionID", "personID", "stateID", "enrollmentID", "sectionEndDate",
@@ -99,63 +138,29 @@ def _with_zero_counts(frame: pl.DataFrame, codes: Codes) -> pl.DataFrame:
     return frame.with_columns(pl.col(count_columns(codes)).fill_null(0))
 
 
-def _common(report: Report, generated: datetime) -> list[pl.Expr]:
+def _common(header: DistrictHeader, generated: datetime) -> list[pl.Expr]:
     return [
         pl.lit(generated).alias("Date Time Generated"),
-        pl.lit(report.end_year, dtype=pl.Int64).alias("End Year"),  # a number (outputs.md)
-        pl.lit(report.district_number).alias("District Number"),
-        pl.lit(report.district_name).alias("District Name"),
+        pl.lit(header.end_year, dtype=pl.Int64).alias("End Year"),  # a number (docs/outputs.md)
+        pl.lit(header.district_number).alias("District Number"),
+        pl.lit(header.district_name).alias("District Name"),
     ]
-
-
-# ---- staging outputs: the Detail rows ---------------------------------------------------------
-
-def stg_sections(tables: Tables, codes: Codes, report: Report) -> pl.DataFrame:
-    """Included sections (L-4, L-5) with their primary teacher (L-22), names shown only for
-    active staff at the section's school (L-20)."""
-    sects = st.sections(tables, codes, report.end_year)
-    teachers = st.primary_teachers(tables, sects)
-    staff = st.active_staff(tables, report).with_columns(pl.lit(True).alias("_staff"))
-    names = st.people(tables).select(pl.col("personID").alias("teacherPersonID"),
-                                     pl.col("lastName").alias("teacherLastName"),
-                                     pl.col("firstName").alias("teacherFirstName"))
-    out = (sects.join(teachers, on="sectionID", how="left")
-           .join(staff.rename({"personID": "teacherPersonID"}),
-                 on=["teacherPersonID", "schoolID"], how="left")
-           .join(names, on="teacherPersonID", how="left"))
-    shown = pl.col("_staff").fill_null(False)
-    return out.with_columns(
-        pl.when(shown).then(pl.col("teacherLastName")).alias("teacherLastName"),
-        pl.when(shown).then(pl.col("teacherFirstName")).alias("teacherFirstName"),
-        shown.alias("teacherIsActiveStaff"),
-    ).drop("_staff")
-
-
-def stg_section_students(tables: Tables, codes: Codes, report: Report,
-                         sects: pl.DataFrame) -> pl.DataFrame:
-    """One row per (section, counted student) with every attribute the reports use: the Detail
-    rows of all sections."""
-    counted = st.counted_students(tables, sects, codes)
-    attrs = st.student_attributes(tables, counted, sects)
-    return (attrs.join(st.people(tables), on="personID", how="left")
-            .join(st.case_managers(tables, report), on="personID", how="left")
-            .join(sects.select("sectionID", "schoolID"), on="sectionID", how="left"))
 
 
 # ---- the reports ------------------------------------------------------------------------------
 
-def classes(sects: pl.DataFrame, students: pl.DataFrame, codes: Codes, report: Report,
+def classes(sects: pl.DataFrame, students: pl.DataFrame, codes: Codes, header: DistrictHeader,
             generated: datetime) -> pl.DataFrame:
     counts = count_block(students, ["sectionID"], codes)
     rows = _with_zero_counts(sects.join(counts, on="sectionID", how="left"), codes)
     rows = rows.sort(["schoolName", "calendarName", "structureName", "courseNumber",
                       "sectionNumber", "sectionID"], nulls_last=True)
-    return rows.select(*_common(report, generated),
+    return rows.select(*_common(header, generated),
                        *(pl.col(c).alias(n) for c, n in CLASS_IDENTITY.items()),
                        *count_columns(codes))
 
 
-def detail(sects: pl.DataFrame, students: pl.DataFrame, codes: Codes, report: Report,
+def detail(sects: pl.DataFrame, students: pl.DataFrame, codes: Codes, header: DistrictHeader,
            generated: datetime, section_ids: list[int]) -> pl.DataFrame:
     """Detail rows of the requested sections; a section without students gives one row with
     empty student columns."""
@@ -171,12 +176,12 @@ def detail(sects: pl.DataFrame, students: pl.DataFrame, codes: Codes, report: Re
     rows = chosen.join(kids, on="sectionID", how="left").sort(
         ["schoolName", "calendarName", "structureName", "courseNumber", "sectionNumber",
          "sectionID", "lastName", "firstName", "personID"], nulls_last=True)
-    return rows.select(*_common(report, generated),
+    return rows.select(*_common(header, generated),
                        *(pl.col(c).alias(n) for c, n in CLASS_IDENTITY.items()),
                        *(pl.col(c).alias(n) for c, n in DETAIL_STUDENT.items()))
 
 
-def schoolwide(tables: Tables, students: pl.DataFrame, codes: Codes, report: Report,
+def schoolwide(tables: Tables, students: pl.DataFrame, codes: Codes, header: DistrictHeader,
                generated: datetime) -> pl.DataFrame:
     """One row per included school over its distinct students with a State ID; attributes
     from each student's latest-ending Detail row within the school."""
@@ -188,11 +193,11 @@ def schoolwide(tables: Tables, students: pl.DataFrame, codes: Codes, report: Rep
         pl.col("stateClassification").alias("State Classification"))
     rows = _with_zero_counts(schools.join(counts, on="schoolID", how="left"), codes)
     return rows.sort(["School Number", "schoolID"]).select(
-        *_common(report, generated), "School Number", "School Name", "State Classification",
+        *_common(header, generated), "School Number", "School Name", "State Classification",
         *count_columns(codes))
 
 
-def caseload(tables: Tables, students: pl.DataFrame, codes: Codes, report: Report,
+def caseload(tables: Tables, students: pl.DataFrame, codes: Codes, header: DistrictHeader,
              generated: datetime) -> pl.DataFrame:
     """District level: one row per case manager over their distinct students, plus a row with
     a blank Person ID for students with a disability and no case manager (when any)."""
@@ -201,7 +206,7 @@ def caseload(tables: Tables, students: pl.DataFrame, codes: Codes, report: Repor
     population = per_student.filter(pl.col("caseManagerPersonID").is_not_null()
                                     | pl.col("disabilityInSection").is_not_null())
     counts = count_block(population, ["caseManagerPersonID"], codes)
-    any_school = st.active_staff(tables, report).select("personID").unique().with_columns(
+    any_school = st.active_staff(tables, header).select("personID").unique().with_columns(
         pl.lit(True).alias("_staff"))
     names = (st.people(tables).join(any_school, on="personID", how="left")
              .select(pl.col("personID").alias("caseManagerPersonID"),
@@ -212,30 +217,28 @@ def caseload(tables: Tables, students: pl.DataFrame, codes: Codes, report: Repor
     rows = (counts.filter(pl.col("caseManagerPersonID").is_not_null() | (pl.col("Total") > 0))
             .join(names, on="caseManagerPersonID", how="left")
             .sort("caseManagerPersonID", nulls_last=True))
-    return rows.select(*_common(report, generated),
+    return rows.select(*_common(header, generated),
                        pl.col("caseManagerPersonID").alias("Case Manager Person ID"),
                        "Case Manager Last Name", "Case Manager First Name",
                        *count_columns(codes))
 
 
-def staff(tables: Tables, codes: Codes, report: Report, generated: datetime) -> pl.DataFrame:
+def staff(tables: Tables, codes: Codes, header: DistrictHeader, generated: datetime
+          ) -> pl.DataFrame:
     """One row per active staff person x included school x type x alt type, from the latest
     such assignment (L-20, L-21)."""
-    first, last = report.window
-    employed = st.district_employment(tables, report).filter(
-        overlaps(first, last)).select("personID").unique()
     schools = st.included_schools(tables, codes).select(
         "schoolID", pl.col("number").alias("School Number"), pl.col("name").alias("School Name"))
-    assignments = (tables["EmploymentAssignment"].filter(overlaps(first, last))
-                   .join(employed, on="personID", how="semi")
+    assignments = (st.assignments_in_year(tables, header)
+                   .join(st.employed_in_year(tables, header), on="personID", how="semi")
                    .join(schools, on="schoolID", how="inner"))
     latest = st.latest_assignment(assignments, ["personID", "schoolID", "type", "altType"])
-    rows = (latest.join(st.epsb_ids(tables, report), on="personID", how="left")
+    rows = (latest.join(st.epsb_ids(tables, header), on="personID", how="left")
             .join(st.people(tables).select("personID", "lastName", "firstName"),
                   on="personID", how="left")
             .sort(["personID", "School Number", "type", "altType"], nulls_last=True))
     return rows.select(
-        *_common(report, generated), "School Number", "School Name",
+        *_common(header, generated), "School Number", "School Name",
         pl.col("personID").alias("Person ID"), pl.col("epsbID").alias("EPSB ID"),
         pl.col("lastName").alias("Last Name"), pl.col("firstName").alias("First Name"),
         pl.col("type").alias("Type"), pl.col("altType").alias("Alt Type"),

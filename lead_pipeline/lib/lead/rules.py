@@ -1,9 +1,9 @@
-"""The quality rules of lead.md §5 (Q-C1 … Q-I2), each declared once, as data.
+"""The quality rules of docs/lead.md §5 (Q-C1 … Q-I2), each declared once, as data.
 
 A rule is an id, the report it reads, a level, a condition over that report's rows, a message
 (LEAD's own words, quoted, where the card has them) and the fix an operator is told. Adding a
-rule is adding one `Rule` to `RULES`; the Dagster checks (defs/lead/qa.py), the Issues sheet and
-the Changes sheet all come from `findings()`, so they can never disagree.
+rule is adding one `QualityRule` to `RULES`; the Dagster checks (defs/lead/qa.py), the Issues
+sheet and the Changes sheet all come from `findings()`, so they can never disagree.
 
 Most conditions are plain expressions over the report rows. The three that need more than
 those rows (Q-C12 and Q-W1: the counted students' plans; Q-I1: the teacher's Employment) read
@@ -17,23 +17,23 @@ findings go to Dagster metadata and logs as well as to the workbooks.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import polars as pl
 
 from lead_pipeline.lib.codes import Codes, load_codes
-from lead_pipeline.lib.intervals import overlaps
 from lead_pipeline.lib.lead import staging as st
-from lead_pipeline.lib.lead.staging import Report, Tables
+from lead_pipeline.lib.lead.staging import DistrictHeader, Tables
+from lead_pipeline.lib.rules import Rule, by_id
 
 ReportName = Literal["Classes", "Staff", "Caseload", "Schoolwide"]
 Level = Literal["error", "review"]
 
 ISSUE_COLUMNS = ["Check", "Level", "Report", "School Number", "Section ID", "Person ID",
                  "Message", "How to fix"]
-"""The Issues sheet (outputs.md): one row per finding."""
+"""The Issues sheet (docs/outputs.md): one row per finding."""
 
 ISSUE_SCHEMA: dict[str, pl.DataType] = {
     "Check": pl.String(), "Level": pl.String(), "Report": pl.String(),
@@ -42,11 +42,11 @@ ISSUE_SCHEMA: dict[str, pl.DataType] = {
 }
 
 IDENTITY = ["Check", "School Number", "Section ID", "Person ID"]
-"""A finding is the same across refreshes when its check and ids are (outputs.md)."""
+"""A finding is the same across refreshes when its check and ids are (docs/outputs.md)."""
 
 LEVEL_LABEL: dict[str, str] = {"error": "Error", "review": "Review"}
 
-# Codes the rule table names that are not one of codes.py's groups (codes.md lists them; they
+# Codes the rule table names that are not one of codes.py's groups (docs/codes.md lists them; they
 # are the rules' own constants, kept here beside the rules that use them).
 SPECIAL_EDUCATION = "05"  # Section special type 05 Special Education (Q-C9, Q-C10)
 ALTERNATIVE_CLASSROOM = "02"  # Section special type 02 Alternative Classroom (Q-C11, Q-C12)
@@ -58,7 +58,7 @@ SPEECH_THERAPIST = "05"  # assignment type 05 (Q-S2)
 NOT_CERTIFIED_TYPES = ("04", "07")  # assignment types 04, 07 (Q-S3)
 
 _GRAIN: dict[str, dict[str, str]] = {
-    # finding column -> report column: the finding grain of lead.md §5
+    # finding column -> report column: the finding grain of docs/lead.md §5
     "Classes": {"School Number": "School Number", "Section ID": "Section ID"},
     "Staff": {"School Number": "School Number", "Person ID": "Person ID"},
     "Caseload": {"Person ID": "Case Manager Person ID"},
@@ -67,8 +67,9 @@ _GRAIN: dict[str, dict[str, str]] = {
 
 
 @dataclass(frozen=True)
-class Rule:
-    """One row of lead.md §5.
+class QualityRule(Rule):
+    """One row of docs/lead.md §5: beside the id and the property that should hold (lib/rules.py),
+    the report it reads, its level, the condition and what an operator is told.
 
     `condition` builds the expression selecting offending rows of `report` (after
     `enriched()`); `message` and `fix` may name report columns in braces (`{Section ID}`),
@@ -76,23 +77,16 @@ class Rule:
     the report's grain has none (Q-C1, Q-I1: the teacher).
     """
 
-    id: str
-    check: str
-    """The property that should hold; the Dagster check is named `<id>_<check>`."""
     report: ReportName
     level: Level
     description: str
-    """The condition in words (lead.md §5), shown on the check in the UI."""
+    """The condition in words (docs/lead.md §5), shown on the check in the UI."""
     condition: Callable[[Codes], pl.Expr]
     message: str
     fix: str
     lead_message: bool = False
     """The message is LEAD's own wording (the card quotes it), not ours."""
     person: str | None = None
-
-    @property
-    def check_name(self) -> str:
-        return f"{self.id.lower().replace('-', '_')}_{self.check}"
 
     @property
     def level_label(self) -> str:
@@ -121,160 +115,169 @@ _DETAIL_HOW = ("`lead-pipeline refresh --snapshot <snapshot folder> --section {S
                "or in Dagster materialise lead/detail with run config section_ids: "
                "[{Section ID}]")
 
-RULES: tuple[Rule, ...] = (
-    Rule("Q-C1", "primary_teacher_has_staff_record", "Classes", "error",
-         "Primary Teacher Person ID present, Last Name blank: the teacher is not active staff "
-         "at the section's school (L-20)",
-         lambda c: present(_TEACHER) & blank("Primary Teacher Last Name"),
-         "No staff record found", lead_message=True, person=_TEACHER,
-         fix="If person {Primary Teacher Person ID} no longer teaches this section, change its "
-         "primary teacher in Staff History; otherwise add or extend their District Employment "
-         "and their District Assignment at school {School Number} (end date blank while "
-         "employed)."),
-    Rule("Q-C2", "section_has_primary_teacher", "Classes", "error",
-         "no Primary Teacher Person ID",
-         lambda c: _NO_TEACHER,
-         "The section has no primary teacher",
-         fix="Assign a primary teacher in Staff History; a vacancy gets the vacancy "
-         "placeholder."),
-    Rule("Q-C3", "placeholder_course_has_primary_teacher", "Classes", "review",
-         "no Primary Teacher Person ID and a placeholder State Course Code",
-         lambda c: _NO_TEACHER & pl.col("State Course Code").is_in(c.placeholder_courses),
-         "Placeholder course {State Course Code} has no primary teacher",
-         fix="A placeholder course: the guidance counselor may be the right primary teacher."),
-    Rule("Q-C4", "dual_credit_has_primary_teacher", "Classes", "review",
-         "no Primary Teacher Person ID and Teaching Method 12 (college dual credit)",
-         lambda c: _NO_TEACHER & (pl.col("Teaching Method") == DUAL_CREDIT_METHOD),
-         "College dual-credit section has no primary teacher",
-         fix="College dual credit: assign the college-professor placeholder as primary "
-         "teacher."),
-    Rule("Q-C5", "section_has_students", "Classes", "review",
-         "Total = 0",
-         lambda c: pl.col("Total") == 0,
-         "No student is counted in the section",
-         fix="Nobody is scheduled on the section's last day; untick Active on the section if "
-         "it will never be used."),
-    Rule("Q-C6", "required_content_provided", "Classes", "error",
-         "a State Course Code that requires content and Core Content blank",
-         lambda c: pl.col("State Course Code").is_in(c.content_required_courses)
-         & blank("Core Content"),
-         "Content required for course code: Not provided", lead_message=True,
-         fix="Set the section's core content to what is taught."),
-    Rule("Q-C7", "content_is_instructional", "Classes", "review",
-         "Core Content = 507 (non-instructional)",
-         lambda c: pl.col("Core Content") == NON_INSTRUCTIONAL,
-         "Core content 507 (non-instructional) matches no certification",
-         fix="Use course 909995 with a certified primary teacher."),
-    Rule("Q-C8", "content_is_specific", "Classes", "review",
-         "Core Content = 509 (varies)",
-         lambda c: pl.col("Core Content") == VARIES,
-         "Core content 509 (varies) matches no certification",
-         fix="Set the core content actually taught."),
-    Rule("Q-C9", "special_education_section_has_no_general_students", "Classes", "review",
-         "Special Type 05 and General > 0",
-         lambda c: (pl.col("Section Special Type") == SPECIAL_EDUCATION)
-         & (pl.col("General") > 0),
-         "{General} of {Total} students in a special education section are general "
-         "population",
-         fix="General-population students in a special education section: check each one's "
-         "IEP and primary disability."),
-    Rule("Q-C10", "special_education_section_at_most_25_percent_general", "Classes", "error",
-         "Special Type 05 and General > 25% of Total (strict: exactly 25% passes)",
-         # 4 x General > Total: integer arithmetic, so exactly 25% is never an error
-         lambda c: (pl.col("Section Special Type") == SPECIAL_EDUCATION)
-         & (pl.col("General") * 4 > pl.col("Total")),
-         "More than 25% of students for the special education course are general population",
-         lead_message=True,
-         fix="Run Detail for section {Section ID} (" + _DETAIL_HOW + "); fix the students "
-         "with a blank Primary Disability in Section, or set Special Type 01 if it is not a "
-         "special education class."),
-    Rule("Q-C11", "alternative_classroom_in_alternative_school", "Classes", "review",
-         "Special Type 02 in a school not classified A5 or A6",
-         lambda c: (pl.col("Section Special Type") == ALTERNATIVE_CLASSROOM)
-         & ~pl.col("State Classification").is_in(ALTERNATIVE_SCHOOLS),
-         "Alternative classroom in a school classified {State Classification}",
-         fix="Confirm the on-site alternative classroom, or change the section's Special "
-         "Type."),
-    Rule("Q-C12", "alternative_classroom_students_have_ilpa_or_iep", "Classes", "review",
-         "Special Type 02 and a counted student has neither an active ILPA nor an active "
-         "locked IEP (an IEP can fulfil the ILPA requirement)",
-         lambda c: (pl.col("Section Special Type") == ALTERNATIVE_CLASSROOM)
-         & (pl.col("_without_plan") > 0),
-         "{_without_plan} student(s) in an alternative classroom have neither an active ILPA "
-         "nor an active IEP",
-         fix="Students in an alternative classroom without an active ILPA or IEP: run Detail "
-         "for section {Section ID} and add the missing ILPA (or lock the IEP)."),
-    Rule("Q-S1", "certified_staff_have_epsb_id", "Staff", "error",
-         "EPSB ID blank and a certified Type (01, 02, 03, 06)",
-         lambda c: blank("EPSB ID") & pl.col("Type").is_in(c.certified_types),
-         "Certified staff without an EPSB ID",
-         fix="Add the EPSB ID as License Number on the person's active District Employment, "
-         "or correct the District Assignment type."),
-    Rule("Q-S2", "speech_therapist_certification_confirmed", "Staff", "review",
-         "Type = 05 (speech therapist)",
-         lambda c: pl.col("Type") == SPEECH_THERAPIST,
-         "Speech therapist (type 05)",
-         fix="Speech therapists need an EPSB ID only if certified: confirm it."),
-    Rule("Q-S3", "teachers_have_certified_type", "Staff", "review",
-         "Type 04 or 07 with the Teacher role",
-         lambda c: pl.col("Type").is_in(NOT_CERTIFIED_TYPES) & pl.col("Teacher Role"),
-         "Teacher role on a not-certified assignment type",
-         fix="A certified teacher, professor or placeholder should have assignment Type 01."),
-    Rule("Q-K1", "case_manager_has_staff_record", "Caseload", "error",
-         "Case Manager Person ID present, Last Name blank",
-         lambda c: present("Case Manager Person ID") & blank("Case Manager Last Name"),
-         "No staff record found", lead_message=True,
-         fix="Add or extend the case manager's District Employment and District Assignment "
-         "(end date blank while employed)."),
-    Rule("Q-K2", "students_with_disability_have_case_manager", "Caseload", "error",
-         "the row with a blank Case Manager Person ID has Total > 0",
-         lambda c: pl.col("Case Manager Person ID").is_null() & (pl.col("Total") > 0),
-         "{Total} student(s) with a primary disability have no case manager",
-         fix="Assign a case manager to these students (a Team Member with role Case Manager)."),
-    Rule("Q-K3", "caseload_students_have_iep_disability", "Caseload", "review",
-         "General > 0",
-         lambda c: pl.col("General") > 0,
-         "{General} student(s) on the caseload have no locked, current IEP or no primary "
-         "disability",
-         fix="Students on a caseload without a locked, current IEP or primary disability: "
-         "lock or renew the IEP, or record the disability."),
-    Rule("Q-W1", "alternative_school_students_have_ilpa_or_iep", "Schoolwide", "review",
-         "classification A5/A6 and a counted student has neither an active ILPA nor an active "
-         "locked IEP on their attribute row",
-         lambda c: pl.col("State Classification").is_in(ALTERNATIVE_SCHOOLS)
-         & (pl.col("_without_plan") > 0),
-         "{_without_plan} student(s) of an alternative school have neither an active ILPA nor "
-         "an active IEP",
-         fix="Alternative-school students without an active ILPA or IEP: add the missing ILPA "
-         "(or lock the IEP)."),
-    Rule("Q-I1", "primary_teacher_assigned_at_school", "Classes", "error",
-         "the primary teacher has a District Employment overlapping the school year but no "
-         "District Assignment at the section's school overlapping it",
-         lambda c: present(_TEACHER) & pl.col("_teacher_employed")
-         & ~pl.col("_teacher_assigned_here"),
-         "Primary teacher has no District Assignment at school {School Number}",
-         person=_TEACHER,
-         fix="Add a District Assignment at school {School Number} for person "
-         "{Primary Teacher Person ID}."),
-    Rule("Q-I2", "assignment_has_type", "Staff", "error",
-         "an active District Assignment with a blank Type",
-         lambda c: blank("Type"),
-         "District Assignment without a type",
-         fix="Set the District Assignment type."),
+RULES: tuple[QualityRule, ...] = (
+    QualityRule("Q-C1", "primary_teacher_has_staff_record", "Classes", "error",
+                "Primary Teacher Person ID present, Last Name blank: the teacher is not active "
+                "staff at the section's school (L-20)",
+                lambda c: present(_TEACHER) & blank("Primary Teacher Last Name"),
+                "No staff record found", lead_message=True, person=_TEACHER,
+                fix="If person {Primary Teacher Person ID} no longer teaches this section, change "
+                "its primary teacher in Staff History; otherwise add or extend their District "
+                "Employment and their District Assignment at school {School Number} (end date "
+                "blank while employed)."),
+    QualityRule("Q-C2", "section_has_primary_teacher", "Classes", "error",
+                "no Primary Teacher Person ID",
+                lambda c: _NO_TEACHER,
+                "The section has no primary teacher",
+                fix="Assign a primary teacher in Staff History; a vacancy gets the vacancy "
+                "placeholder."),
+    QualityRule("Q-C3", "placeholder_course_has_primary_teacher", "Classes", "review",
+                "no Primary Teacher Person ID and a placeholder State Course Code",
+                lambda c: _NO_TEACHER & pl.col("State Course Code").is_in(c.placeholder_courses),
+                "Placeholder course {State Course Code} has no primary teacher",
+                fix="A placeholder course: the guidance counselor may be the right primary "
+                "teacher."),
+    QualityRule("Q-C4", "dual_credit_has_primary_teacher", "Classes", "review",
+                "no Primary Teacher Person ID and Teaching Method 12 (college dual credit)",
+                lambda c: _NO_TEACHER & (pl.col("Teaching Method") == DUAL_CREDIT_METHOD),
+                "College dual-credit section has no primary teacher",
+                fix="College dual credit: assign the college-professor placeholder as primary "
+                "teacher."),
+    QualityRule("Q-C5", "section_has_students", "Classes", "review",
+                "Total = 0",
+                lambda c: pl.col("Total") == 0,
+                "No student is counted in the section",
+                fix="Nobody is scheduled on the section's last day; untick Active on the section "
+                "if it will never be used."),
+    QualityRule("Q-C6", "required_content_provided", "Classes", "error",
+                "a State Course Code that requires content and Core Content blank",
+                lambda c: pl.col("State Course Code").is_in(c.content_required_courses)
+                & blank("Core Content"),
+                "Content required for course code: Not provided", lead_message=True,
+                fix="Set the section's core content to what is taught."),
+    QualityRule("Q-C7", "content_is_instructional", "Classes", "review",
+                "Core Content = 507 (non-instructional)",
+                lambda c: pl.col("Core Content") == NON_INSTRUCTIONAL,
+                "Core content 507 (non-instructional) matches no certification",
+                fix="Use course 909995 with a certified primary teacher."),
+    QualityRule("Q-C8", "content_is_specific", "Classes", "review",
+                "Core Content = 509 (varies)",
+                lambda c: pl.col("Core Content") == VARIES,
+                "Core content 509 (varies) matches no certification",
+                fix="Set the core content actually taught."),
+    QualityRule("Q-C9", "special_education_section_has_no_general_students", "Classes", "review",
+                "Special Type 05 and General > 0",
+                lambda c: (pl.col("Section Special Type") == SPECIAL_EDUCATION)
+                & (pl.col("General") > 0),
+                "{General} of {Total} students in a special education section are general "
+                "population",
+                fix="General-population students in a special education section: check each one's "
+                "IEP and primary disability."),
+    QualityRule("Q-C10", "special_education_section_at_most_25_percent_general", "Classes", "error",
+                "Special Type 05 and General > 25% of Total (strict: exactly 25% passes)",
+                # 4 x General > Total: integer arithmetic, so exactly 25% is never an error
+                lambda c: (pl.col("Section Special Type") == SPECIAL_EDUCATION)
+                & (pl.col("General") * 4 > pl.col("Total")),
+                "More than 25% of students for the special education course are general population",
+                lead_message=True,
+                fix="Run Detail for section {Section ID} (" + _DETAIL_HOW + "); fix the students "
+                "with a blank Primary Disability in Section, or set Special Type 01 if it is not a "
+                "special education class."),
+    QualityRule("Q-C11", "alternative_classroom_in_alternative_school", "Classes", "review",
+                "Special Type 02 in a school not classified A5 or A6",
+                lambda c: (pl.col("Section Special Type") == ALTERNATIVE_CLASSROOM)
+                & ~pl.col("State Classification").is_in(ALTERNATIVE_SCHOOLS),
+                "Alternative classroom in a school classified {State Classification}",
+                fix="Confirm the on-site alternative classroom, or change the section's Special "
+                "Type."),
+    QualityRule("Q-C12", "alternative_classroom_students_have_ilpa_or_iep", "Classes", "review",
+                "Special Type 02 and a counted student has neither an active ILPA nor an active "
+                "locked IEP (an IEP can fulfil the ILPA requirement)",
+                lambda c: (pl.col("Section Special Type") == ALTERNATIVE_CLASSROOM)
+                & (pl.col("_without_plan") > 0),
+                "{_without_plan} student(s) in an alternative classroom have neither an active "
+                "ILPA nor an active IEP",
+                fix="Students in an alternative classroom without an active ILPA or IEP: run "
+                "Detail for section {Section ID} and add the missing ILPA (or lock the IEP)."),
+    QualityRule("Q-S1", "certified_staff_have_epsb_id", "Staff", "error",
+                "EPSB ID blank and a certified Type (01, 02, 03, 06)",
+                lambda c: blank("EPSB ID") & pl.col("Type").is_in(c.certified_types),
+                "Certified staff without an EPSB ID",
+                fix="Add the EPSB ID as License Number on the person's active District Employment, "
+                "or correct the District Assignment type."),
+    QualityRule("Q-S2", "speech_therapist_certification_confirmed", "Staff", "review",
+                "Type = 05 (speech therapist)",
+                lambda c: pl.col("Type") == SPEECH_THERAPIST,
+                "Speech therapist (type 05)",
+                fix="Speech therapists need an EPSB ID only if certified: confirm it."),
+    QualityRule("Q-S3", "teachers_have_certified_type", "Staff", "review",
+                "Type 04 or 07 with the Teacher role",
+                lambda c: pl.col("Type").is_in(NOT_CERTIFIED_TYPES) & pl.col("Teacher Role"),
+                "Teacher role on a not-certified assignment type",
+                fix="A certified teacher, professor or placeholder should have assignment Type "
+                "01."),
+    QualityRule("Q-K1", "case_manager_has_staff_record", "Caseload", "error",
+                "Case Manager Person ID present, Last Name blank",
+                lambda c: present("Case Manager Person ID") & blank("Case Manager Last Name"),
+                "No staff record found", lead_message=True,
+                fix="Add or extend the case manager's District Employment and District Assignment "
+                "(end date blank while employed)."),
+    QualityRule("Q-K2", "students_with_disability_have_case_manager", "Caseload", "error",
+                "the row with a blank Case Manager Person ID has Total > 0",
+                lambda c: pl.col("Case Manager Person ID").is_null() & (pl.col("Total") > 0),
+                "{Total} student(s) with a primary disability have no case manager",
+                fix="Assign a case manager to these students (a Team Member with role Case "
+                "Manager)."),
+    QualityRule("Q-K3", "caseload_students_have_iep_disability", "Caseload", "review",
+                "General > 0",
+                lambda c: pl.col("General") > 0,
+                "{General} student(s) on the caseload have no locked, current IEP or no primary "
+                "disability",
+                fix="Students on a caseload without a locked, current IEP or primary disability: "
+                "lock or renew the IEP, or record the disability."),
+    QualityRule("Q-W1", "alternative_school_students_have_ilpa_or_iep", "Schoolwide", "review",
+                "classification A5/A6 and a counted student has neither an active ILPA nor an "
+                "active locked IEP on their attribute row",
+                lambda c: pl.col("State Classification").is_in(ALTERNATIVE_SCHOOLS)
+                & (pl.col("_without_plan") > 0),
+                "{_without_plan} student(s) of an alternative school have neither an active ILPA "
+                "nor an active IEP",
+                fix="Alternative-school students without an active ILPA or IEP: add the missing "
+                "ILPA (or lock the IEP)."),
+    QualityRule("Q-I1", "primary_teacher_assigned_at_school", "Classes", "error",
+                "the primary teacher has a District Employment overlapping the school year but no "
+                "District Assignment at the section's school overlapping it",
+                lambda c: present(_TEACHER) & pl.col("_teacher_employed")
+                & ~pl.col("_teacher_assigned_here"),
+                "Primary teacher has no District Assignment at school {School Number}",
+                person=_TEACHER,
+                fix="Add a District Assignment at school {School Number} for person "
+                "{Primary Teacher Person ID}."),
+    QualityRule("Q-I2", "assignment_has_type", "Staff", "error",
+                "an active District Assignment with a blank Type",
+                lambda c: blank("Type"),
+                "District Assignment without a type",
+                fix="Set the District Assignment type."),
 )
 
-RULE_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}
-assert len(RULE_BY_ID) == len(RULES), "rule ids must be unique"
+RULE_BY_ID = by_id(RULES)
+RULE_COLUMN = "Check"
+"""The Issues column holding a finding's rule id (what `lib.rules.by_rule` splits on)."""
 
 
 # ---- what the rules read --------------------------------------------------------------------
 
+STUDENT_COLUMNS = ("sectionID", "personID", "stateID", "ilpa", "activeIep", "sectionEndDate",
+                   "enrollmentID")
+"""The columns of the counted students (`stg_section_students`) the rules read: lead/findings
+loads only these, so the step does not hold every column of millions of rows at state scale."""
+
+
 @dataclass(frozen=True)
 class QaInputs:
-    """Everything the rules read: the four report frames (lead.md column names), the counted
-    students behind them (`stg_section_students`: sectionID, personID, stateID, ilpa,
-    activeIep, sectionEndDate, enrollmentID) and the people with a District Employment that
-    overlaps the school year (`Person ID`, from `employed_people`)."""
+    """Everything the rules read: the four report frames (docs/lead.md column names), the counted
+    students behind them (`stg_section_students`, at least STUDENT_COLUMNS) and the people with
+    a District Employment that overlaps the school year (`Person ID`, from `employed_people`)."""
 
     classes: pl.DataFrame
     staff: pl.DataFrame
@@ -284,12 +287,11 @@ class QaInputs:
     employed: pl.DataFrame
 
 
-def employed_people(tables: Tables, report: Report) -> pl.DataFrame:
+def employed_people(tables: Tables, header: DistrictHeader) -> pl.DataFrame:
     """Q-I1: `Person ID` of everyone with an Employment of the district overlapping W (the
-    "active Employment" of lead.md "Ties and edges"; L-20's employment half)."""
-    first, last = report.window
-    return (st.district_employment(tables, report).filter(overlaps(first, last))
-            .select(pl.col("personID").cast(pl.Int64).alias("Person ID")).unique())
+    "active Employment" of docs/lead.md "Ties and edges"; L-20's employment half)."""
+    return st.employed_in_year(tables, header).select(
+        pl.col("personID").cast(pl.Int64).alias("Person ID"))
 
 
 def _without_plan(rows: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
@@ -357,7 +359,7 @@ def empty_findings() -> pl.DataFrame:
     return pl.DataFrame(schema=ISSUE_SCHEMA)
 
 
-def rule_findings(rule: Rule, rows: pl.DataFrame, codes: Codes) -> pl.DataFrame:
+def findings_of_rule(rule: QualityRule, rows: pl.DataFrame, codes: Codes) -> pl.DataFrame:
     """One rule's findings over its (enriched) report rows, one per finding grain."""
     grain = rule.grain
     ids = [
@@ -375,7 +377,7 @@ def rule_findings(rule: Rule, rows: pl.DataFrame, codes: Codes) -> pl.DataFrame:
 
 
 def sort_findings(frame: pl.DataFrame) -> pl.DataFrame:
-    """Rule order (lead.md §5), then school, section and person; Q-C10 after Q-C9."""
+    """Rule order (docs/lead.md §5), then school, section and person; Q-C10 after Q-C9."""
     order = {r.id: i for i, r in enumerate(RULES)}
     return (frame.with_columns(pl.col("Check").replace_strict(order, default=len(order),
                                                               return_dtype=pl.Int32)
@@ -386,16 +388,10 @@ def sort_findings(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def findings(inputs: QaInputs, codes: Codes | None = None,
-             rules: Sequence[Rule] = RULES) -> pl.DataFrame:
-    """Every finding of `rules` on one refresh: the Issues rows (outputs.md), sorted."""
+             rules: Sequence[QualityRule] = RULES) -> pl.DataFrame:
+    """Every finding of `rules` on one refresh: the Issues rows (docs/outputs.md), sorted."""
     codes = codes or load_codes()
     rows = enriched(inputs)
-    parts = [rule_findings(rule, rows[rule.report], codes) for rule in rules]
+    parts = [findings_of_rule(rule, rows[rule.report], codes) for rule in rules]
     return sort_findings(pl.concat([empty_findings(), *parts], how="vertical"))
 
-
-def by_rule(frame: pl.DataFrame) -> Mapping[str, pl.DataFrame]:
-    """Findings split per rule id; every rule present (empty when it found nothing)."""
-    parts = frame.partition_by("Check", as_dict=True, maintain_order=True)
-    split = {key[0]: part for key, part in parts.items()}
-    return {r.id: split.get(r.id, frame.clear()) for r in RULES}

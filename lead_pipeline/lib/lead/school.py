@@ -1,5 +1,5 @@
-"""A one-school refresh (outputs.md): that school's rows of a snapshot folder through the same
-reader, integrity, staging, report and rule functions as the weekly refresh, its workbook
+"""A one-school refresh (docs/outputs.md): that school's rows of a snapshot folder through the same
+reader, integrity checks and LEAD flow (lib/lead/flow.py) as the weekly refresh, its workbook
 replaced inside the folder `latest` points at, its findings recorded under the school's scope.
 
 The slice is loaded into an in-memory DuckDB (schema `school_slice`, never promoted): the
@@ -24,20 +24,17 @@ import polars as pl
 
 from lead_pipeline.lib import publish
 from lead_pipeline.lib.codes import Codes
-from lead_pipeline.lib.lead import history, reports
-from lead_pipeline.lib.lead.rules import QaInputs, employed_people
-from lead_pipeline.lib.lead.rules import findings as rule_findings
-from lead_pipeline.lib.lead.staging import report_of
-from lead_pipeline.lib.lead.workbooks import LeadReports, school_file, sheet, write_school
+from lead_pipeline.lib.lead import flow, history
+from lead_pipeline.lib.lead.reports import LeadReports
+from lead_pipeline.lib.lead.staging import DistrictHeader, district_header
+from lead_pipeline.lib.lead.workbooks import properties, school_file, sheet, write_school
 from lead_pipeline.lib.snapshot import store
 from lead_pipeline.lib.snapshot.findings import clean
 from lead_pipeline.lib.snapshot.integrity import accept
 from lead_pipeline.lib.snapshot.reader import load_folder
-from lead_pipeline.lib.snapshot.schema import TABLES, Family
 from lead_pipeline.lib.snapshot.slice import slice_folder
 
 SCRATCH = "school_slice"
-LEAD_TABLES = [t.name for t in TABLES if t.family in (Family.SHARED, Family.LEAD)]
 
 
 class SchoolRefreshError(Exception):
@@ -63,9 +60,11 @@ class SchoolOutcome:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def build(folder: Path, school_number: str, codes: Codes, generated: datetime | None = None
-          ) -> tuple[LeadReports, pl.DataFrame, object, dict[str, int], dict[str, float]]:
-    """Slice, load, check and compute the school's reports and findings (nothing written)."""
+def build(folder: Path, school_number: str, codes: Codes, generated: datetime
+          ) -> tuple[LeadReports, pl.DataFrame, DistrictHeader, dict[str, int], dict[str, float]]:
+    """Slice, load and check the school's rows, then run the LEAD flow over them: the school's
+    reports, its findings, the header facts, the slice's row counts and the seconds per stage
+    (nothing written)."""
     seconds: dict[str, float] = {}
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="lead-school-") as tmp:
@@ -84,24 +83,14 @@ def build(folder: Path, school_number: str, codes: Codes, generated: datetime | 
                 raise SchoolRefreshError([f"{clean(str(folder))} has no readable manifest.json"])
             # a slice is small by design: its core tables are not judged by their size
             accept(con, result, baseline=None)
-            tables = store.frames(con, LEAD_TABLES, schema=SCRATCH)
+            tables = store.frames(con, flow.LEAD_TABLES, schema=SCRATCH)
     seconds["load"] = time.perf_counter() - started - seconds["slice"]
     m = result.manifest
-    report = report_of(tables, m.end_year, m.snapshot_date)
-    generated = generated or datetime.now().replace(microsecond=0)
-    sects = reports.stg_sections(tables, codes, report)
-    students = reports.stg_section_students(tables, codes, report, sects)
-    lead = LeadReports(
-        reports.classes(sects, students, codes, report, generated),
-        reports.staff(tables, codes, report, generated),
-        reports.caseload(tables, students, codes, report, generated),
-        reports.schoolwide(tables, students, codes, report, generated),
-        pl.DataFrame())
-    found = rule_findings(QaInputs(lead.classes, lead.staff, lead.caseload, lead.schoolwide,
-                                   students, employed_people(tables, report)), codes)
-    found = history.in_scope(found, school_number)
+    header = district_header(tables, m.end_year, m.snapshot_date)
+    made = flow.build(tables, codes, header, generated)
+    found = history.in_scope(made.findings, school_number)
     seconds["reports"] = time.perf_counter() - started - seconds["slice"] - seconds["load"]
-    return lead, found, report, part.rows, seconds
+    return made.reports, found, header, part.rows, seconds
 
 
 def refresh_school(folder: Path, school_number: str, output_root: Path,
@@ -117,19 +106,13 @@ def refresh_school(folder: Path, school_number: str, output_root: Path,
         raise SchoolRefreshError([
             f"nothing is published under {output_root} yet (no 'latest'): run the weekly "
             "refresh first; a one-school refresh replaces one file of a published refresh"])
-    lead, found, report, rows, seconds = build(folder, school_number, codes, generated)
+    generated = generated or datetime.now().replace(microsecond=0)
+    lead, found, header, rows, seconds = build(folder, school_number, codes, generated)
     started = time.perf_counter()
-    before = history.baseline(warehouse, report.district_number, report.snapshot_date,
+    before = history.baseline(warehouse, header.district_number, header.snapshot_date,
                               school_number)
     changes = history.changes(found, before)
-    properties = {
-        "title": f"LEAD reports, district {report.district_number}",
-        "subject": f"End year {report.end_year}",
-        "snapshot_date": report.snapshot_date.isoformat(),
-        "generated": (generated or datetime.now().replace(microsecond=0)).isoformat(),
-        "district_number": report.district_number,
-        "refresh": f"one school ({school_number})",
-    }
+    props = properties(header, generated, refresh=f"one school ({school_number})")
     # a killed earlier one-school run may have left its temporary file beside the target;
     # runs are serialised by the database lock, so any such file now is stale
     target_path = published / school_file(school_number)
@@ -138,15 +121,15 @@ def refresh_school(folder: Path, school_number: str, output_root: Path,
     work = Path(tempfile.mkdtemp(prefix=".staging-school-", dir=output_root))
     try:
         def write(tmp: Path) -> None:
-            made = write_school(work, school_number, lead, properties,
+            made = write_school(work, school_number, lead, props,
                                 [sheet("Issues", found), sheet("Changes", changes)])
             os.replace(made, tmp)
 
         warehouse.execute("BEGIN TRANSACTION")
         try:
             history.append(warehouse, found, run_id=run_id,
-                           district_number=report.district_number, end_year=report.end_year,
-                           snapshot_date=report.snapshot_date, scope=school_number)
+                           district_number=header.district_number, end_year=header.end_year,
+                           snapshot_date=header.snapshot_date, scope=school_number)
             target = publish.replace_file(published, school_file(school_number), write,
                                           then=lambda: warehouse.execute("COMMIT"))
         except BaseException:
@@ -158,7 +141,7 @@ def refresh_school(folder: Path, school_number: str, output_root: Path,
     seconds["write"] = time.perf_counter() - started
     counts = changes.group_by("Change").len()
     by = dict(counts.iter_rows()) if counts.height else {}
-    return SchoolOutcome(school_number, report.snapshot_date, report.end_year,
-                         report.district_number, target, published, found.height,
+    return SchoolOutcome(school_number, header.snapshot_date, header.end_year,
+                         header.district_number, target, published, found.height,
                          int(by.get(history.NEW, 0)), int(by.get(history.RESOLVED, 0)),
                          rows, seconds)

@@ -1,7 +1,8 @@
-"""LEAD staging: who and what the reports count (lead.md §1-§3), district-wide, pure Polars.
+"""LEAD staging: who and what the reports count (docs/lead.md §1-§3), district-wide, pure Polars.
 
 Every function takes snapshot frames and returns a frame; none reads files or knows Dagster.
-The student-per-section rows of `section_students` are the Detail rows of every section:
+The two staging outputs are at the end: `stg_sections` (the sections in the reports) and
+`stg_section_students`, the student-per-section rows that are the Detail rows of every section:
 Classes, Caseload and Schoolwide are all built from them.
 """
 
@@ -20,8 +21,10 @@ Tables = Mapping[str, pl.DataFrame]
 
 
 @dataclass(frozen=True)
-class Report:
-    """What every report row starts with, and the dates the rules are evaluated against."""
+class DistrictHeader:
+    """A district's header facts: what every report row starts with (End Year, District Number
+    and Name, L-1) and the dates the rules are evaluated against (the school year W, the
+    snapshot date)."""
 
     end_year: int
     snapshot_date: date
@@ -34,17 +37,18 @@ class Report:
         return school_year(self.end_year)
 
 
-def report_of(tables: Tables, end_year: int, snapshot_date: date) -> Report:
+def district_header(tables: Tables, end_year: int, snapshot_date: date) -> DistrictHeader:
+    """The header facts of the snapshot's one District row (L-1)."""
     district = tables["District"].row(0, named=True)
-    return Report(end_year, snapshot_date, district["districtID"], district["number"],
-                  district["name"])
+    return DistrictHeader(end_year, snapshot_date, district["districtID"], district["number"],
+                          district["name"])
 
 
 # ---- tie-breaks: one function each, used wherever the rule applies ---------------------------
 
 def first_by(frame: pl.DataFrame, group: list[str], order: list[tuple[str, bool]]) -> pl.DataFrame:
     """Keep one row per `group`: the first after sorting by `order` ((column, descending)),
-    nulls last. Every "latest …, then highest …" tie-break of lead.md goes through here."""
+    nulls last. Every "latest …, then highest …" tie-break of docs/lead.md goes through here."""
     cols = [c for c, _ in order]
     return (frame.sort(cols, descending=[d for _, d in order], nulls_last=True)
             .unique(subset=group, keep="first", maintain_order=True))
@@ -223,29 +227,43 @@ def people(tables: Tables) -> pl.DataFrame:
 
 # ---- L-20 … L-23: staff ------------------------------------------------------------------------
 
-def district_employment(tables: Tables, report: Report) -> pl.DataFrame:
+def district_employment(tables: Tables, header: DistrictHeader) -> pl.DataFrame:
     """Employment rows of the snapshot's district (L-20)."""
-    return tables["Employment"].filter(pl.col("districtID") == report.district_id)
+    return tables["Employment"].filter(pl.col("districtID") == header.district_id)
 
 
-def active_staff(tables: Tables, report: Report) -> pl.DataFrame:
+def employment_in_year(tables: Tables, header: DistrictHeader) -> pl.DataFrame:
+    """Employment rows of the district overlapping W, the school year (L-20, L-21)."""
+    return district_employment(tables, header).filter(overlaps(*header.window))
+
+
+def employed_in_year(tables: Tables, header: DistrictHeader) -> pl.DataFrame:
+    """(personID) of everyone with an Employment of the district overlapping W: L-20's
+    employment half, the "active Employment" of Q-I1, and who the Staff report lists."""
+    return employment_in_year(tables, header).select("personID").unique()
+
+
+def assignments_in_year(tables: Tables, header: DistrictHeader) -> pl.DataFrame:
+    """EmploymentAssignment rows overlapping W: L-20's assignment half."""
+    return tables["EmploymentAssignment"].filter(overlaps(*header.window))
+
+
+def active_staff(tables: Tables, header: DistrictHeader) -> pl.DataFrame:
     """L-20: (personID, schoolID) of people with an assignment at the school overlapping W and
     an Employment of the district overlapping W."""
-    first, last = report.window
-    employed = district_employment(tables, report).filter(overlaps(first, last))
-    return (tables["EmploymentAssignment"].filter(overlaps(first, last))
+    employed = employed_in_year(tables, header)
+    return (assignments_in_year(tables, header)
             .filter(pl.col("personID").is_in(employed["personID"].implode()))
             .select("personID", "schoolID").unique())
 
 
-def epsb_ids(tables: Tables, report: Report) -> pl.DataFrame:
+def epsb_ids(tables: Tables, header: DistrictHeader) -> pl.DataFrame:
     """L-21: licenseNumber of the open employment (latest start among several), else of the
     latest-starting employment overlapping W."""
-    first, last = report.window
-    jobs = district_employment(tables, report)
-    open_jobs = jobs.filter(pl.col("endDate").is_null()).with_columns(pl.lit(0).alias("_tier"))
-    closed = jobs.filter(pl.col("endDate").is_not_null(), overlaps(first, last)).with_columns(
-        pl.lit(1).alias("_tier"))
+    open_jobs = district_employment(tables, header).filter(
+        pl.col("endDate").is_null()).with_columns(pl.lit(0).alias("_tier"))
+    closed = employment_in_year(tables, header).filter(
+        pl.col("endDate").is_not_null()).with_columns(pl.lit(1).alias("_tier"))
     chosen = first_by(pl.concat([open_jobs, closed]), ["personID"],
                       [("_tier", False), ("startDate", True), ("employmentID", True)])
     return chosen.select("personID", pl.col("licenseNumber").alias("epsbID"))
@@ -261,9 +279,43 @@ def primary_teachers(tables: Tables, sects: pl.DataFrame) -> pl.DataFrame:
     return latest_primary_row(rows).select("sectionID", pl.col("personID").alias("teacherPersonID"))
 
 
-def case_managers(tables: Tables, report: Report) -> pl.DataFrame:
+def case_managers(tables: Tables, header: DistrictHeader) -> pl.DataFrame:
     """L-23: (personID, caseManagerPersonID) active on the snapshot date."""
     rows = tables["TeamMember"].filter(pl.col("role") == "Case Manager",
-                                       active_on(report.snapshot_date))
+                                       active_on(header.snapshot_date))
     return latest_case_manager(rows).select(
         "personID", pl.col("staffPersonID").alias("caseManagerPersonID"))
+
+
+# ---- the staging outputs: lead/stg_sections and lead/stg_section_students ----------------------
+
+def stg_sections(tables: Tables, codes: Codes, header: DistrictHeader) -> pl.DataFrame:
+    """Included sections (L-4, L-5) with their primary teacher (L-22), names shown only for
+    active staff at the section's school (L-20)."""
+    sects = sections(tables, codes, header.end_year)
+    teachers = primary_teachers(tables, sects)
+    staff = active_staff(tables, header).with_columns(pl.lit(True).alias("_staff"))
+    names = people(tables).select(pl.col("personID").alias("teacherPersonID"),
+                                  pl.col("lastName").alias("teacherLastName"),
+                                  pl.col("firstName").alias("teacherFirstName"))
+    out = (sects.join(teachers, on="sectionID", how="left")
+           .join(staff.rename({"personID": "teacherPersonID"}),
+                 on=["teacherPersonID", "schoolID"], how="left")
+           .join(names, on="teacherPersonID", how="left"))
+    shown = pl.col("_staff").fill_null(False)
+    return out.with_columns(
+        pl.when(shown).then(pl.col("teacherLastName")).alias("teacherLastName"),
+        pl.when(shown).then(pl.col("teacherFirstName")).alias("teacherFirstName"),
+        shown.alias("teacherIsActiveStaff"),
+    ).drop("_staff")
+
+
+def stg_section_students(tables: Tables, codes: Codes, header: DistrictHeader,
+                         sects: pl.DataFrame) -> pl.DataFrame:
+    """One row per (section, counted student) with every attribute the reports use: the Detail
+    rows of all sections."""
+    counted = counted_students(tables, sects, codes)
+    attrs = student_attributes(tables, counted, sects)
+    return (attrs.join(people(tables), on="personID", how="left")
+            .join(case_managers(tables, header), on="personID", how="left")
+            .join(sects.select("sectionID", "schoolID"), on="sectionID", how="left"))

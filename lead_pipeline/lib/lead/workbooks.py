@@ -1,4 +1,4 @@
-"""Which LEAD sheets go in which workbook (outputs.md), written with lib.excel.
+"""Which LEAD sheets go in which workbook (docs/outputs.md), written with lib.excel.
 
 The district workbook holds every report; each included school's workbook holds that school's
 Classes, Staff and Schoolwide rows (never student-level rows); Detail workbooks exist only for
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
@@ -21,17 +22,9 @@ from lead_pipeline.lib.excel import (
     write_workbook,
     write_workbooks,
 )
-from lead_pipeline.lib.lead.reports import TEXT_COLUMNS
+from lead_pipeline.lib.lead.reports import TEXT_COLUMNS, LeadReports
+from lead_pipeline.lib.lead.staging import DistrictHeader
 from lead_pipeline.lib.names import DISTRICT_NUMBER, SCHOOL_NUMBER, UnsafeName, checked
-
-
-@dataclass(frozen=True)
-class LeadReports:
-    classes: pl.DataFrame
-    staff: pl.DataFrame
-    caseload: pl.DataFrame
-    schoolwide: pl.DataFrame
-    detail: pl.DataFrame
 
 
 @dataclass(frozen=True)
@@ -50,6 +43,19 @@ class QaSheets:
         issues = self.findings.filter(pl.col("School Number") == school_number)
         changes = self.school_changes.get(school_number, self.district_changes.clear())
         return [sheet("Issues", issues), sheet("Changes", changes)]
+
+
+def properties(header: DistrictHeader, generated: datetime, **extra: str) -> dict[str, str]:
+    """A LEAD workbook's document properties: the district, year and snapshot date it was
+    built from and when (a one-school refresh adds what it was, in `extra`)."""
+    return {
+        "title": f"LEAD reports, district {header.district_number}",
+        "subject": f"End year {header.end_year}",
+        "snapshot_date": header.snapshot_date.isoformat(),
+        "generated": generated.isoformat(),
+        "district_number": header.district_number,
+        **extra,
+    }
 
 
 def sheet(name: str, frame: pl.DataFrame) -> SheetSpec:

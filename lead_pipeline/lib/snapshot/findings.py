@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 CONTROL_CHARACTERS = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]"
-"""Characters a value may not hold (snapshot.md "Also stops"): C0 controls but tab, LF and CR,
-DEL and the C1 controls. One regular expression for Python and for DuckDB (RE2)."""
+"""Characters a value may not hold (docs/snapshot-format.md "Integrity checks"): C0 controls but
+tab, LF and CR, DEL and the C1 controls. One regular expression for Python and for DuckDB (RE2)."""
 _CONTROL = re.compile(CONTROL_CHARACTERS)
 SHOWN_CHARACTERS = 40
 
@@ -35,7 +35,7 @@ def shown(value: object) -> str:
 
 
 class Check(StrEnum):
-    """The integrity checks, in the order an operator should read them (snapshot.md)."""
+    """The integrity checks, in the order an operator should read them (docs/snapshot-format.md)."""
 
     MANIFEST = "manifest_valid"
     PRESENT = "tables_and_columns_present"

@@ -1,5 +1,5 @@
-"""Integrity judged on the rows kept: rows that cannot be used are left out, and said so; then
-a core table left too small stops the refresh.
+"""Integrity judged on the rows kept (docs/snapshot-format.md): rows that cannot be used are
+left out, and said so; then a core table left too small stops the refresh.
 
 Runs on a load that passed every blocking check. A row is left out when its key, or an id it
 cannot be used without (schema.Column.required: a roster row without its student), is blank;
@@ -22,8 +22,9 @@ from dataclasses import dataclass
 import duckdb
 
 from lead_pipeline.lib.snapshot.findings import FIRST_N, Check, Finding, clean
-from lead_pipeline.lib.snapshot.reader import LoadResult, key_label, lit, q
+from lead_pipeline.lib.snapshot.reader import LoadResult, key_label
 from lead_pipeline.lib.snapshot.schema import TABLE_BY_NAME, TABLES, Table, reference_order
+from lead_pipeline.lib.sql import lit, q
 
 ACCEPT_HINT = ("if the drop is real, accept it for this one refresh: lead-pipeline refresh "
                "--accept-smaller (in the UI: run config accept_smaller: true)")
@@ -31,8 +32,8 @@ ACCEPT_HINT = ("if the drop is real, accept it for this one refresh: lead-pipeli
 
 @dataclass(frozen=True)
 class Baseline:
-    """What a new snapshot's core tables are compared with (snapshot.md "A core table that
-    shrank")."""
+    """What a new snapshot's core tables are compared with (docs/snapshot-format.md, the check
+    core_tables_complete)."""
 
     row_counts: Mapping[str, int]
     """Rows kept per table in the current good snapshot (empty before the first one)."""

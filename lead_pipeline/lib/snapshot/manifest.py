@@ -1,4 +1,4 @@
-"""manifest.json: the snapshot's as-of date, report year and district (snapshot.md)."""
+"""manifest.json: the snapshot's as-of date, report year and district (docs/snapshot-format.md)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from lead_pipeline.lib.snapshot.schema import REQUIRED_MANIFEST_FIELDS
 
 MANIFEST_FILE = "manifest.json"
 FIRST_YEAR, LAST_YEAR = 2000, 2100
-"""endYear outside these is a broken manifest (snapshot.md "Also stops")."""
+"""endYear outside these is a broken manifest (docs/snapshot-format.md "Integrity checks")."""
 
 
 def snapshot_window(end_year: int) -> tuple[date, date]:

@@ -1,4 +1,4 @@
-"""Read a snapshot folder into one DuckDB schema and find what blocks it (snapshot.md).
+"""Read a snapshot folder into one DuckDB schema and find what blocks it (docs/snapshot-format.md).
 
 Every file is first loaded as text, so a value that does not parse is reported with its table,
 column and rows instead of failing the load half-way; the typed table is then cast from the
@@ -37,6 +37,7 @@ from lead_pipeline.lib.snapshot.schema import (
     Kind,
     Table,
 )
+from lead_pipeline.lib.sql import lit, q
 
 _INT_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
               "UINTEGER", "UBIGINT", "UHUGEINT"}
@@ -53,15 +54,6 @@ _PARQUET_TYPES: dict[Kind, set[str]] = {
 }
 """Parquet column types accepted for each kind besides VARCHAR (read as text and parsed). A text
 column must be stored as strings: an integer-typed school number has lost its leading zeros."""
-
-
-def q(name: str) -> str:
-    """Quote an identifier (table and column names are camelCase, DuckDB folds them)."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _valid(col: Column, v: str) -> str:
@@ -241,7 +233,8 @@ class _TableLoader:
     def _positions(self) -> dict[str, str] | None:
         """Where each contract column is in the file (a source expression), or None when the
         header itself stops the table: a column named twice, or one whose name differs from
-        the contract only by case or surrounding spaces (snapshot.md "Also stops")."""
+        the contract only by case or surrounding spaces (docs/snapshot-format.md "Integrity
+        checks")."""
         t, name = self.table, self.path.name
         exact: dict[str, list[int]] = {}
         variant: dict[str, list[int]] = {}
@@ -446,7 +439,7 @@ def key_label(table: Table, extra: str | None = None, prefix: str = "",
 
 def running_families(present: set[str]) -> tuple[list[Family], list[str]]:
     """Families to build: shared always; LEAD and KIAS when any of their own required tables is
-    in the snapshot (snapshot.md "Which families run")."""
+    in the snapshot (docs/snapshot-format.md "Integrity checks")."""
     families, notes = [Family.SHARED], []
     for family in (Family.LEAD, Family.KIAS):
         own = [t.name for t in TABLES if t.family is family and not t.optional]
@@ -515,7 +508,7 @@ def _create_empty(con: duckdb.DuckDBPyConnection, schema: str, table: Table) -> 
 
 
 def _school_number_findings(con: duckdb.DuckDBPyConnection, schema: str) -> list[Finding]:
-    """Two School rows with the same number would share one workbook (snapshot.md)."""
+    """Two School rows with the same number would share one workbook (docs/snapshot-format.md)."""
     dup = con.execute(
         f"SELECT number, string_agg(schoolID::VARCHAR, ', ' ORDER BY schoolID), count(*) "
         f"FROM {q(schema)}.School WHERE number IS NOT NULL GROUP BY number "

@@ -1,4 +1,4 @@
-"""The weekend snapshot's tables, declared once (spec/snapshot.md).
+"""The weekend snapshot's tables, declared once (docs/snapshot-format.md).
 
 This declaration is the only copy of the input format: the reader parses by it, the integrity
 checks test against it, the generator writes its columns in this order and
@@ -20,7 +20,8 @@ from lead_pipeline.lib.names import (
 
 
 class Kind(StrEnum):
-    """Value types of snapshot.md "Types"; the DuckDB type each parses into is `SQL_TYPE`."""
+    """Value types (each column's type in docs/snapshot-format.md); the DuckDB type each parses
+    into is `SQL_TYPE`."""
 
     INT = "int"
     TEXT = "text"
@@ -53,7 +54,7 @@ KIND_FORMAT: dict[Kind, str] = {
 
 
 class Family(StrEnum):
-    """Which report family needs a table (snapshot.md "Which families run")."""
+    """Which report family needs a table (docs/snapshot-format.md "Integrity checks")."""
 
     SHARED = "shared"
     LEAD = "lead"
@@ -73,7 +74,8 @@ class Column:
     """Names, state ids, birth dates: never shown in messages, logs or metadata."""
     doc: str = ""
     pattern: Pattern | None = None
-    """Text that must match this pattern exactly as written (snapshot.md "Also stops")."""
+    """Text that must match this pattern exactly as written (docs/snapshot-format.md "Integrity
+    checks")."""
     blank_ok: bool = True
     """With a pattern: whether a blank value is allowed (a school number never is)."""
     required: bool = False
@@ -82,7 +84,7 @@ class Column:
 
     @property
     def is_id(self) -> bool:
-        """An integer column naming a row (snapshot.md: columns ending in ID)."""
+        """An integer column naming a row (docs/snapshot-format.md: columns ending in ID)."""
         return self.kind is Kind.INT and self.name.endswith("ID")
 
     @property
@@ -104,12 +106,13 @@ class Table:
     optional: bool = False
     """An optional table may be absent even when its family runs (Day, EventCodeCategory)."""
     interval: tuple[str, str] | None = None
-    """(start, end) columns whose reversal warns and drops the row (snapshot.md Integrity)."""
+    """(start, end) columns whose reversal warns and drops the row (docs/snapshot-format.md
+    "Integrity checks")."""
     doc: str = ""
     core: Family | None = None
     """A table every real week holds many rows of, judged whenever this family runs: empty,
     or fewer than half the rows of the current good snapshot, stops the refresh (a truncated
-    export looks exactly like this; snapshot.md "A core table that shrank")."""
+    export looks exactly like this; docs/snapshot-format.md "Integrity checks")."""
     column_by_name: dict[str, Column] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -283,7 +286,7 @@ TABLES: tuple[Table, ...] = (
         _t("lawEnforcement", "referral 01/02/03"), _f("auxiliaryCode", "arrest made"),
         _t("altPlacement", "firearm discipline method 1-12"),
     ), key=("resolutionID",),
-        doc="reversed dates are kept (KIAS gives them a blank day count, kias.md A43)"),
+        doc="reversed dates are kept (KIAS gives them a blank day count, docs/kias.md A43)"),
     Table("SpecialEDState", K, (
         _i("personID", "Person"), _t("primaryDisability"), *_DATES,
     ), key=("personID", "startDate"), interval=_INTERVAL),
@@ -297,7 +300,7 @@ TABLES: tuple[Table, ...] = (
     Table("EventCodeCategory", K, (
         _t("stateEventCode"), _t("category", "drug or weapon"),
     ), key=("stateEventCode",), optional=True,
-        doc="replaces data/reference/event_code_category.csv when present (kias.md A27)"),
+        doc="replaces data/reference/event_code_category.csv when present (docs/kias.md A27)"),
 )
 
 TABLE_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}

@@ -27,8 +27,8 @@ from pathlib import Path
 import duckdb
 
 from lead_pipeline.lib.snapshot.manifest import read_manifest
-from lead_pipeline.lib.snapshot.reader import lit, q
 from lead_pipeline.lib.snapshot.schema import TABLE_BY_NAME
+from lead_pipeline.lib.sql import lit, q
 
 _ID = "TRY_CAST(trim(CAST({col} AS VARCHAR)) AS BIGINT)"
 

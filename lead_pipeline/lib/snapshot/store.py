@@ -13,8 +13,8 @@ Each load gets its own schema (`snapshot_load_<n>`) and a status in `snapshot_me
 Promoting replaces the `snapshot` views in the same DuckDB transaction as the publication's
 other records (publish/latest commits it together with the folder rename and `latest`), so
 whatever step of a refresh fails, the database's current snapshot and the published `latest`
-stay the previous pair (snapshot.md: "the new snapshot becomes current only together with its
-publication").
+stay the previous pair (docs/outputs.md "Publishing whole": the run's snapshot becomes the
+current one together with its files, as one unit).
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ import polars as pl
 
 from lead_pipeline.lib.snapshot.findings import Check, Finding
 from lead_pipeline.lib.snapshot.integrity import Baseline
-from lead_pipeline.lib.snapshot.reader import LoadResult, q
+from lead_pipeline.lib.snapshot.reader import LoadResult
+from lead_pipeline.lib.sql import q
 
 CURRENT = "snapshot"
 META = "snapshot_meta"
