@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import signal
 import stat
 import subprocess
 import sys
@@ -23,7 +22,7 @@ import pytest
 
 from lead_pipeline.lib.paths import project_root
 from lead_pipeline.lib.permissions import PRIVATE_UMASK, restrict_umask
-from lead_pipeline_tests.webserver import Dagit, _free_port
+from lead_pipeline_tests.webserver import Dagit, _free_port, stop_group
 
 ROOT = project_root()
 OPEN_UMASK = 0o022
@@ -125,12 +124,7 @@ def test_lp_ui_instance_is_private(tmp_path: Path):
             assert time.monotonic() < deadline, (tmp_path / "lp-ui.log").read_text()
             time.sleep(1)
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop_group(proc)
         log.close()
 
     assert stat.S_IMODE(home.stat().st_mode) == 0o770
