@@ -34,6 +34,7 @@ __all__ = [
     "DATE_FORMAT",
     "MAX_WIDTH",
     "MIN_WIDTH",
+    "LineChart",
     "SheetSpec",
     "WorkbookJob",
     "write_workbook",
@@ -85,6 +86,17 @@ _WORKBOOK_OPTIONS: dict[str, Any] = {
 
 
 @dataclass(frozen=True)
+class LineChart:
+    """A native Excel line chart below a sheet's table: one series per data row named in
+    ``rows`` (0-based, the row's first cell its name), the header's other cells the categories
+    (e.g. the Trend sheet's snapshot dates, docs/outputs.md). Counts get whole-number ticks."""
+
+    title: str
+    rows: Sequence[int]
+    y_title: str = ""
+
+
+@dataclass(frozen=True)
 class SheetSpec:
     """One sheet to write: its name, its rows, and which columns must stay text.
 
@@ -98,6 +110,7 @@ class SheetSpec:
     frame: pl.DataFrame
     text_columns: frozenset[str] = frozenset()
     widths: Mapping[str, float] | None = None
+    chart: LineChart | None = None
 
     def __post_init__(self) -> None:
         # Accept any iterable of names for convenience, store a frozenset.
@@ -158,7 +171,10 @@ def write_workbook(
             _DATETIME: workbook.add_format({"num_format": DATETIME_FORMAT}),
         }
         for spec in sheets:
-            _write_sheet(workbook.add_worksheet(spec.name), spec, header_format, formats)
+            ws = workbook.add_worksheet(spec.name)
+            _write_sheet(ws, spec, header_format, formats)
+            if spec.chart is not None:
+                _insert_chart(workbook, ws, spec)
         workbook.close()
 
 
@@ -258,6 +274,30 @@ def _write_sheet(
         for (write, col, fmt), value in zip(plan, cells, strict=True):
             if value is not None:
                 write(row, col, value, fmt)
+
+
+def _insert_chart(workbook: xlsxwriter.Workbook, ws: Worksheet, spec: SheetSpec) -> None:
+    """The sheet's line chart, below its table; values are cell references, so the chart shows
+    what the sheet holds."""
+    chart_spec, frame = spec.chart, spec.frame
+    if chart_spec is None or frame.width < 2 or not frame.height:
+        return
+    chart = workbook.add_chart({"type": "line"})
+    last = frame.width - 1
+    top = 0
+    for row in chart_spec.rows:
+        chart.add_series({"name": [spec.name, row + 1, 0],
+                          "categories": [spec.name, 0, 1, 0, last],
+                          "values": [spec.name, row + 1, 1, row + 1, last],
+                          "marker": {"type": "circle"}})
+        values = frame.row(row)[1:]
+        top = max([top, *(v for v in values if isinstance(v, int | float))])
+    chart.set_title({"name": chart_spec.title})
+    chart.set_y_axis({"name": chart_spec.y_title, "min": 0, "num_format": "0",
+                      "major_unit": max(1, -(-int(top) // 5))})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 720, "height": 360})
+    ws.insert_chart(frame.height + 3, 0, chart)
 
 
 def _writers(ws: Worksheet) -> dict[str, Callable[..., Any]]:

@@ -167,7 +167,7 @@ def test_changes_match_on_check_and_ids_only():
 
 def test_baseline_is_the_last_earlier_publication_and_a_school_refresh_counts(tmp_path):
     with duckdb.connect(str(tmp_path / "h.duckdb")) as con:
-        assert history.baseline(con, "165", date(2026, 11, 28)) is None
+        assert history.baseline(con, "165", date(2026, 11, 28), end_year=2027) is None
         week1 = frame(issue("Q-C2", "005", 601, None), issue("Q-C2", "006", 610, None))
         history.record(con, week1, run_id="r1", district_number="165", end_year=2027,
                        snapshot_date=date(2026, 11, 21), published_at=datetime(2026, 11, 22))
@@ -178,11 +178,26 @@ def test_baseline_is_the_last_earlier_publication_and_a_school_refresh_counts(tm
         # another district's publication is never a baseline
         history.record(con, frame(), run_id="r3", district_number="999", end_year=2027,
                        snapshot_date=date(2026, 11, 27))
-        district = history.baseline(con, "165", date(2026, 11, 28))
-        school = history.baseline(con, "165", date(2026, 11, 28), "005")
-        other = history.baseline(con, "165", date(2026, 11, 28), "006")
-        same_day = history.baseline(con, "165", date(2026, 11, 21))
+        district = history.baseline(con, "165", date(2026, 11, 28), end_year=2027)
+        school = history.baseline(con, "165", date(2026, 11, 28), "005", end_year=2027)
+        other = history.baseline(con, "165", date(2026, 11, 28), "006", end_year=2027)
+        same_day = history.baseline(con, "165", date(2026, 11, 21), end_year=2027)
     assert district is not None and district["Section ID"].to_list() == [601, 610]
     assert school is not None and school["Section ID"].to_list() == [602]
     assert other is not None and other["Section ID"].to_list() == [610]
     assert same_day is None  # only an EARLIER snapshot date is compared with
+
+
+def test_a_new_school_year_compares_with_nothing(tmp_path):
+    """docs/outputs.md "Changes": the comparison stays inside one school year; the first refresh
+    of 2027-28 has no baseline although 2026-27's last refresh had an open finding."""
+    with duckdb.connect(str(tmp_path / "h.duckdb")) as con:
+        history.record(con, frame(issue("Q-C2", "005", 601, None)), run_id="r1",
+                       district_number="165", end_year=2027, snapshot_date=date(2027, 6, 1))
+        assert history.baseline(con, "165", date(2027, 8, 15), end_year=2028) is None
+        assert history.baseline(con, "165", date(2027, 8, 15), "005", end_year=2028) is None
+        same_year = history.baseline(con, "165", date(2027, 6, 8), end_year=2027)
+        district, schools = history.workbook_changes(
+            con, frame(), "165", date(2027, 8, 15), ["005"], end_year=2028)
+    assert same_year is not None and same_year.height == 1
+    assert district.height == 0 and schools["005"].height == 0  # nothing Resolved

@@ -109,7 +109,8 @@ def build_quality_checks(rules: Sequence[QualityRule] = RULES) -> dg.AssetChecks
         found = stored.filter(pl.col(RULE_COLUMN).is_in(ids))
         header = snapshot.header()
         with snapshot.duckdb.get_connection() as con:
-            previous = history.previous(con, header.district_number, header.snapshot_date)
+            previous = history.previous(con, header.district_number, header.snapshot_date,
+                                        end_year=header.end_year)
             before = None if previous is None else history.published_findings(con, previous)
         counts: dict[str, dict[str, int]] = {}
         if before is not None:

@@ -10,6 +10,7 @@ from lead_pipeline.defs.lead.qa import FINDINGS
 from lead_pipeline.defs.resources import PipelineSettings, SnapshotResource
 from lead_pipeline.lib.lead import history
 from lead_pipeline.lib.lead.reports import LeadReports
+from lead_pipeline.lib.lead.rules import RULES
 from lead_pipeline.lib.lead.workbooks import QaSheets, properties, write_all
 from lead_pipeline.lib.publish import run_staging
 
@@ -32,11 +33,13 @@ def workbooks(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
     with snapshot.duckdb.get_connection() as con:  # Changes: versus the last earlier publication
         district_changes, school_changes = history.workbook_changes(
             con, findings, header.district_number, header.snapshot_date,
-            schoolwide["School Number"].to_list())
+            schoolwide["School Number"].to_list(), end_year=header.end_year)
+        trend = history.trend(con, findings, header.district_number, header.snapshot_date,
+                              [rule.id for rule in RULES])
     folder = run_staging(settings.output_dir, context.run.run_id)
     folder.mkdir(parents=True, exist_ok=True)
     reports = LeadReports(classes, staff, caseload, schoolwide, detail)
-    qa = QaSheets(findings, district_changes, school_changes)
+    qa = QaSheets(findings, district_changes, school_changes, trend)
     paths = write_all(folder, header.district_number, reports,
                       properties(header, run_started(context)), qa)
     context.log.info(f"wrote {len(paths)} LEAD workbooks")

@@ -112,17 +112,20 @@ def append(con: duckdb.DuckDBPyConnection, findings: pl.DataFrame, *, run_id: st
 
 
 def previous(con: duckdb.DuckDBPyConnection, district_number: str, snapshot_date: date,
-             school: str | None = None) -> PublishedRefresh | None:
+             school: str | None = None, *, end_year: int) -> PublishedRefresh | None:
     """The publication a refresh of `snapshot_date` compares with: the last one published for
-    the district from an earlier snapshot date (latest date, then latest published). For a
-    school, a one-school publication of that school counts as well as a district one."""
+    the district from an earlier snapshot date of the same school year `end_year` (latest date,
+    then latest published; docs/outputs.md "Changes": the first refresh of a new year compares
+    with nothing, last year's findings are not Resolved). For a school, a one-school
+    publication of that school counts as well as a district one."""
     ensure(con)
     scopes = [DISTRICT] if school is None else [DISTRICT, school]
     row = con.execute(
         f"SELECT run_id, scope, snapshot_date, published_at FROM {PUBLICATIONS} "
-        "WHERE district_number = ? AND snapshot_date < ? AND list_contains(?, scope) "
+        "WHERE district_number = ? AND snapshot_date < ? AND end_year = ? "
+        "AND list_contains(?, scope) "
         "ORDER BY snapshot_date DESC, published_at DESC LIMIT 1",
-        [district_number, snapshot_date, scopes]).fetchone()
+        [district_number, snapshot_date, end_year, scopes]).fetchone()
     return None if row is None else PublishedRefresh(row[0], row[1], row[2], row[3])
 
 
@@ -137,10 +140,10 @@ def published_findings(con: duckdb.DuckDBPyConnection, publication: PublishedRef
 
 
 def baseline(con: duckdb.DuckDBPyConnection, district_number: str, snapshot_date: date,
-             school: str | None = None) -> pl.DataFrame | None:
+             school: str | None = None, *, end_year: int) -> pl.DataFrame | None:
     """What the Changes of a district (or school) workbook compare with; None when nothing
     was published before `snapshot_date`."""
-    publication = previous(con, district_number, snapshot_date, school)
+    publication = previous(con, district_number, snapshot_date, school, end_year=end_year)
     return None if publication is None else published_findings(con, publication, school)
 
 
@@ -172,14 +175,14 @@ def change_counts(current: pl.DataFrame, before: pl.DataFrame) -> pl.DataFrame:
 
 
 def workbook_changes(con: duckdb.DuckDBPyConnection, current: pl.DataFrame,
-                     district_number: str, snapshot_date: date, schools: list[str]
-                     ) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
+                     district_number: str, snapshot_date: date, schools: list[str], *,
+                     end_year: int) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
     """The Changes rows of the district workbook and of each school's: each compares with its
     own last publication from an earlier date (a school's may be a one-school refresh)."""
     loaded: dict[tuple[str, str], pl.DataFrame] = {}
 
     def before(school: str | None) -> pl.DataFrame | None:
-        publication = previous(con, district_number, snapshot_date, school)
+        publication = previous(con, district_number, snapshot_date, school, end_year=end_year)
         if publication is None:
             return None
         key = (publication.run_id, publication.scope)
@@ -192,3 +195,74 @@ def workbook_changes(con: duckdb.DuckDBPyConnection, current: pl.DataFrame,
     per_school = {school: changes(in_scope(current, school), before(school))
                   for school in schools}
     return district, per_school
+
+
+def school_counts(findings: pl.DataFrame, school_changes: dict[str, pl.DataFrame],
+                  schools: list[str]) -> pl.DataFrame:
+    """Per school workbook: its errors and reviews (Issues rows by Level) and its New and
+    Resolved rows (its Changes sheet): what the UI shows beside each school's partition. One
+    row per school of `schools`, zeros where nothing was found."""
+    frame = pl.DataFrame({"School Number": schools}, schema={"School Number": pl.String})
+    levels = findings.group_by("School Number").agg(
+        (pl.col("Level") == "Error").sum().alias("errors"),
+        (pl.col("Level") == "Review").sum().alias("reviews"))
+    changed = pl.concat([
+        pl.DataFrame(schema={"Change": pl.String, "School Number": pl.String}),
+        *(rows.select(pl.col("Change").cast(pl.String), pl.lit(school).alias("School Number"))
+          for school, rows in school_changes.items())])
+    moves = changed.group_by("School Number").agg(
+        (pl.col("Change") == NEW).sum().alias("new"),
+        (pl.col("Change") == RESOLVED).sum().alias("resolved"))
+    return (frame.join(levels, on="School Number", how="left")
+            .join(moves, on="School Number", how="left")
+            .with_columns(pl.col("errors", "reviews", "new", "resolved").fill_null(0)
+                          .cast(pl.Int64)))
+
+
+TREND_REFRESHES = 26
+"""How many published refreshes the Trend sheet shows, the current one included (half a year
+of weekly refreshes; docs/outputs.md "Trend")."""
+ERRORS, REVIEWS = "Errors (all rules)", "Reviews (all rules)"
+
+
+def trend(con: duckdb.DuckDBPyConnection, current: pl.DataFrame, district_number: str,
+          snapshot_date: date, rules: list[str], limit: int = TREND_REFRESHES) -> pl.DataFrame:
+    """The Trend sheet (docs/outputs.md): open findings per rule, and errors and reviews in
+    total, for the last `limit` district refreshes — those published from earlier snapshot
+    dates (the latest publication of each date) and this one — one column per snapshot date
+    (YYYY-MM-DD), oldest first. Rows: the two totals, then `rules` in order."""
+    ensure(con)
+    earlier = con.execute(
+        f"""SELECT p.snapshot_date, h."Check", h."Level", count(h.run_id) AS n
+            FROM (SELECT run_id, snapshot_date FROM {PUBLICATIONS}
+                  WHERE scope = ? AND district_number = ? AND snapshot_date < ?
+                  QUALIFY row_number() OVER (PARTITION BY snapshot_date
+                                             ORDER BY published_at DESC) = 1
+                  ORDER BY snapshot_date DESC LIMIT ?) p
+            LEFT JOIN {HISTORY} h ON h.run_id = p.run_id AND h.scope = ?
+            GROUP BY ALL""",
+        [DISTRICT, district_number, snapshot_date, max(limit - 1, 0), DISTRICT]).pl()
+    now = current.group_by("Check", "Level").len("n").with_columns(
+        pl.lit(snapshot_date, dtype=pl.Date).alias("snapshot_date"))
+    counts = pl.concat([
+        earlier.select(pl.col("snapshot_date").cast(pl.Date), pl.col("Check").cast(pl.String),
+                       pl.col("Level").cast(pl.String), pl.col("n").cast(pl.Int64)),
+        now.select("snapshot_date", "Check", "Level", pl.col("n").cast(pl.Int64))])
+    dates = sorted(set(counts["snapshot_date"].to_list()) | {snapshot_date})
+    labels = [d.isoformat() for d in dates]
+    totals = pl.concat([
+        counts.filter(pl.col("Level") == level).group_by("snapshot_date").agg(pl.col("n").sum())
+        .with_columns(pl.lit(label).alias("Check"))
+        for level, label in (("Error", ERRORS), ("Review", REVIEWS))])
+    per_rule = counts.filter(pl.col("Check").is_not_null()).group_by(
+        "snapshot_date", "Check").agg(pl.col("n").sum())
+    rows = [ERRORS, REVIEWS, *rules]
+    long = pl.concat([totals.select("snapshot_date", "Check", "n"),
+                      per_rule.select("snapshot_date", "Check", "n")])
+    grid = (pl.DataFrame({"Check": rows, "_order": range(len(rows))}).join(
+        pl.DataFrame({"snapshot_date": dates}, schema={"snapshot_date": pl.Date}), how="cross")
+        .join(long, on=["Check", "snapshot_date"], how="left")
+        .with_columns(pl.col("n").fill_null(0),
+                      pl.col("snapshot_date").dt.strftime("%Y-%m-%d")))
+    wide = grid.pivot("snapshot_date", index=["_order", "Check"], values="n")
+    return wide.sort("_order").select("Check", *labels)

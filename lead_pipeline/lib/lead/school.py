@@ -110,7 +110,7 @@ def refresh_school(folder: Path, school_number: str, output_root: Path,
     lead, found, header, rows, seconds = build(folder, school_number, codes, generated)
     started = time.perf_counter()
     before = history.baseline(warehouse, header.district_number, header.snapshot_date,
-                              school_number)
+                              school_number, end_year=header.end_year)
     changes = history.changes(found, before)
     props = properties(header, generated, refresh=f"one school ({school_number})")
     # a killed earlier one-school run may have left its temporary file beside the target;

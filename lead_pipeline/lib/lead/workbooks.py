@@ -9,7 +9,7 @@ workbooks end with the Issues and Changes sheets, a school's filtered to its Sch
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -17,6 +17,7 @@ import polars as pl
 
 from lead_pipeline.lib.excel import (
     PARALLEL_CELLS,
+    LineChart,
     SheetSpec,
     WorkbookJob,
     write_workbook,
@@ -29,20 +30,36 @@ from lead_pipeline.lib.names import DISTRICT_NUMBER, SCHOOL_NUMBER, UnsafeName, 
 
 @dataclass(frozen=True)
 class QaSheets:
-    """The Issues rows of the refresh (rules.findings) and the Changes rows of the district
-    workbook and of each school's (history.workbook_changes: each has its own baseline)."""
+    """The Issues rows of the refresh (rules.findings), the Changes rows of the district
+    workbook and of each school's (history.workbook_changes: each has its own baseline) and
+    the district's Trend rows (history.trend; none: no Trend sheet)."""
 
     findings: pl.DataFrame
     district_changes: pl.DataFrame
     school_changes: Mapping[str, pl.DataFrame]
+    trend: pl.DataFrame | None = field(default=None)
 
     def district_sheets(self) -> list[SheetSpec]:
-        return [sheet("Issues", self.findings), sheet("Changes", self.district_changes)]
+        sheets = [sheet("Issues", self.findings), sheet("Changes", self.district_changes)]
+        if self.trend is not None:
+            sheets.append(trend_sheet(self.trend))
+        return sheets
 
     def school_sheets(self, school_number: str) -> list[SheetSpec]:
         issues = self.findings.filter(pl.col("School Number") == school_number)
         changes = self.school_changes.get(school_number, self.district_changes.clear())
         return [sheet("Issues", issues), sheet("Changes", changes)]
+
+
+TREND_CHART = LineChart("Open findings per refresh", rows=[0, 1], y_title="findings")
+"""The Trend sheet's chart: its first two rows, errors and reviews in total (history.trend)."""
+
+
+def trend_sheet(trend: pl.DataFrame) -> SheetSpec:
+    """The district workbook's Trend sheet (docs/outputs.md): open findings per rule by
+    snapshot date, with a line chart of errors and reviews."""
+    return SheetSpec("Trend", trend, chart=TREND_CHART,
+                     widths={c: 11.0 for c in trend.columns[1:]})
 
 
 def properties(header: DistrictHeader, generated: datetime, **extra: str) -> dict[str, str]:
