@@ -39,7 +39,7 @@ def test_refresh_publishes_district_school_and_detail_workbooks(tmp_path):
 
     district = openpyxl.load_workbook(outcome.published / "district/LEAD_District_165.xlsx")
     assert district.sheetnames == ["Classes", "Staff", "Caseload", "Schoolwide", "Issues",
-                                   "Changes"]
+                                   "Changes", "Trend"]
     school = openpyxl.load_workbook(outcome.published / "schools/LEAD_005.xlsx")
     assert school.sheetnames == ["Classes", "Staff", "Schoolwide", "Issues", "Changes"]
     assert school.properties.title == "LEAD reports, district 165"
