@@ -20,8 +20,7 @@ import dagster as dg
 import duckdb
 
 from lead_pipeline.definitions import definitions_with
-from lead_pipeline.defs.lead.partitions import add_school_partitions
-from lead_pipeline.defs.lead.school_refresh import SCHOOL_REFRESH
+from lead_pipeline.defs.lead.partitions import SCHOOL_WORKBOOK, add_school_partitions
 from lead_pipeline.defs.operations.jobs import (
     ONE_SCHOOL,
     WEEKLY,
@@ -29,15 +28,17 @@ from lead_pipeline.defs.operations.jobs import (
     run_config,
     school_run_config,
 )
+from lead_pipeline.defs.operations.tags import COMMAND_LINE, TRIGGER
 from lead_pipeline.defs.resources import Resources, resources
 from lead_pipeline.lib import dblock, publish
+from lead_pipeline.lib.lead.school import SchoolRefreshError, known_school
 from lead_pipeline.lib.snapshot import store
 from lead_pipeline.lib.snapshot.findings import clean
 
 if TYPE_CHECKING:  # a dependency of dagster's, named here only to type cause()
     from dagster_shared.error import SerializableErrorInfo
 
-TAGS = {"lead/trigger": "command_line"}
+TAGS = {TRIGGER: COMMAND_LINE}
 """Run tags that tell a refresh started in-process from a scheduled or sensed one."""
 
 
@@ -213,6 +214,13 @@ def run_school_refresh(school: str, snapshot: Path, *, output: Path | None = Non
     outcome = SchoolRefreshOutcome(False, school, snapshot, Path(res.settings.output_dir),
                                    Path(res.duckdb.database))
     started = time.perf_counter()
+    published = publish.latest(outcome.output)
+    if published is not None:  # an unknown school is refused before it becomes a partition
+        try:
+            known_school(published, school)
+        except SchoolRefreshError as exc:
+            outcome.problems = exc.problems
+            return outcome
     with dblock.hold(res.duckdb.database), _instance() as instance:
         add_school_partitions(instance, [school])  # a throwaway instance has none yet
         result = definitions_with(res).resolve_job_def(ONE_SCHOOL).execute_in_process(
@@ -220,7 +228,7 @@ def run_school_refresh(school: str, snapshot: Path, *, output: Path | None = Non
             partition_key=school, instance=instance, tags=TAGS, raise_on_error=False)
     outcome.seconds = time.perf_counter() - started
     outcome.success = result.success
-    for materialization in result.asset_materializations_for_node(op_name(SCHOOL_REFRESH)):
+    for materialization in result.asset_materializations_for_node(op_name(SCHOOL_WORKBOOK)):
         meta = materialization.metadata
         outcome.path = Path(str(meta["file"].value))
         outcome.snapshot_date = str(meta["snapshot_date"].value)

@@ -20,3 +20,9 @@ def _line(cells: Iterable[object]) -> str:
 def table(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     """A header line, the separator and one line per row."""
     return "\n".join([_line(columns), "|" + "---|" * len(columns), *map(_line, rows)])
+
+
+def escape(text: str) -> str:
+    """`text` safe inside Markdown the Dagster UI renders: `<` and `>` as entities (else a
+    `<Section ID>` or a path like `OUTPUT/<year>` vanishes as an HTML tag) and `|` escaped."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -81,7 +81,8 @@ def test_cli_school_refresh_fails_cleanly(tmp_path: Path, capsys):
     assert code == 1 and "Roster" in err, err
     assert main(["refresh", "--school", "999", "--snapshot", str(folder), "--output",
                  str(out), "--database", str(db)]) == 1
-    assert "school 999 is not in the snapshot" in capsys.readouterr().err
+    assert ("school 999 has no workbook in the published refresh (2027/2026-11-21); the schools "
+            "there are 005, 010") in capsys.readouterr().err
     assert digests(out / "latest") == before
     # and a good one prints what it replaced
     code = main(["refresh", "--school", OTHER, "--snapshot",

@@ -29,7 +29,7 @@ DETAIL = dg.AssetKey(["lead", "detail"])
           description="L-1…L-5, L-22: the sections in the reports, with school, calendar, "
           "course, dates (last day = Section End Date) and primary teacher; teacher names only "
           "for active staff at the section's school (L-20). Registers the included schools' "
-          "numbers as partitions of lead/school_refresh.")
+          "numbers as partitions of lead/school_workbook.")
 def stg_sections(context: dg.AssetExecutionContext, snapshot: SnapshotResource
                  ) -> pl.DataFrame:
     tables, codes = snapshot.frames(LEAD_TABLES), snapshot.codes()

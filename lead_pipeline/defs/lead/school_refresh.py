@@ -1,10 +1,12 @@
-"""One school on demand: `lead/school_refresh`, partitioned by state school number.
+"""One school on demand: materialise one partition of `lead/school_workbook` (the state school
+number; defs/lead/partitions.py says what else fills that asset).
 
 A data manager who fixed records for one school exports a fresh snapshot (any folder) and
-materialises that school's partition, naming the folder in the run config (default: the
+materialises that school's partition, naming the folder in the launch form (default: the
 folder of the current snapshot). Only that school's rows are read, staged, reported, checked
 and written; its workbook in the published `latest` folder is replaced atomically and its
-findings enter the history under the school's scope (lib/lead/school.py).
+findings enter the history under the school's scope (lib/lead/school.py). A school with no
+workbook in `latest` is refused before any work, naming the schools there.
 """
 
 from pathlib import Path
@@ -12,37 +14,53 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
-from lead_pipeline.defs.lead.partitions import SCHOOLS
+from lead_pipeline.defs.lead.partitions import (
+    GROUP,
+    ONE_SCHOOL_BUILD,
+    SCHOOL_WORKBOOK,
+    SCHOOLS,
+    school_metadata,
+)
+from lead_pipeline.defs.operations.tags import (
+    ONE_SCHOOL,
+    RUN,
+    SCHOOL,
+    SNAPSHOT,
+    SNAPSHOT_DATE,
+    tag_run,
+)
 from lead_pipeline.defs.publish.assets import LATEST
 from lead_pipeline.defs.resources import PipelineSettings, SnapshotResource
 from lead_pipeline.lib import markdown
 from lead_pipeline.lib.lead.school import SchoolRefreshError, refresh_school
 
-SCHOOL_REFRESH = dg.AssetKey(["lead", "school_refresh"])
-GROUP = "lead_one_school"
-
 
 class SchoolRefreshConfig(dg.Config):
+    """The one-school launch form (Launchpad → config): one field."""
+
     folder: str = Field(
         default="",
-        description="Snapshot folder holding the fixed records (any folder); empty means the "
-        "folder of the current snapshot.")
+        description="Snapshot folder holding the fixed records, e.g. "
+        "/srv/lead/snapshots/2026-11-30 (any folder with a manifest.json and the SIS tables). "
+        "Leave empty to rebuild from the folder of the current snapshot.")
 
 
-@dg.asset(key=SCHOOL_REFRESH, group_name=GROUP, partitions_def=SCHOOLS,
-          kinds={"duckdb", "polars", "excel"},
-          deps=[LATEST],
-          description="One school on demand (partition = state school number): that school's "
-          "rows of the snapshot folder in the run config go through the same staging, reports "
-          "and Q- rules as the weekly refresh; schools/LEAD_<school>.xlsx inside the folder "
-          "`latest` points at is replaced atomically (the workbook's properties record the "
-          "snapshot date it was built from) and its findings enter the history, so its Changes "
-          "sheet shows what the fix resolved. Every other file stays as it was.")
-def school_refresh(context: dg.AssetExecutionContext, config: SchoolRefreshConfig,
-                   snapshot: SnapshotResource, settings: PipelineSettings
-                   ) -> dg.MaterializeResult:
+@dg.asset(key=SCHOOL_WORKBOOK, group_name=GROUP, partitions_def=SCHOOLS,
+          kinds={"excel"}, deps=[LATEST],
+          description="Each school's workbook in `latest` (`schools/LEAD_NNN.xlsx`), one "
+          "partition per state school number, with the school's name, the snapshot date it "
+          "was built from, its errors, reviews, new and resolved findings, and the file. The "
+          "weekly refresh fills every school's partition when it publishes. Materialise one "
+          "partition to rebuild that school alone from a snapshot folder with the fixed records "
+          "(launch form field `folder`; empty = the current snapshot's folder): only its rows "
+          "are read and only its file in `latest` is replaced, its Changes sheet then shows what "
+          "the fix resolved.")
+def school_workbook(context: dg.AssetExecutionContext, config: SchoolRefreshConfig,
+                    snapshot: SnapshotResource, settings: PipelineSettings
+                    ) -> dg.MaterializeResult:
     school = context.partition_key
     folder = config.folder or snapshot.current().folder
+    tag_run(context, {RUN: ONE_SCHOOL, SCHOOL: school, SNAPSHOT: str(folder)})
     with snapshot.duckdb.get_connection() as con:
         try:
             out = refresh_school(Path(folder).resolve(), school, Path(settings.output_dir), con,
@@ -52,17 +70,16 @@ def school_refresh(context: dg.AssetExecutionContext, config: SchoolRefreshConfi
                 context.log.error(line)
             raise dg.Failure(description="; ".join(exc.problems),
                              metadata={"problems": dg.MetadataValue.md(
-                                 "\n".join(f"- {p}" for p in exc.problems))}) from None
+                                 "\n".join(f"- {markdown.escape(p)}" for p in exc.problems))}
+                             ) from None
+    tag_run(context, {SNAPSHOT_DATE: out.snapshot_date.isoformat()})
     context.log.info(f"school {school}: replaced {out.path} (snapshot {out.snapshot_date}), "
                      f"{out.findings} finding(s), {out.new} new, {out.resolved} resolved")
     return dg.MaterializeResult(metadata={
-        "file": dg.MetadataValue.path(str(out.path)),
-        "published_folder": dg.MetadataValue.path(str(out.published_folder)),
-        "snapshot_folder": dg.MetadataValue.path(str(folder)),
-        "snapshot_date": dg.MetadataValue.text(out.snapshot_date.isoformat()),
-        "findings": dg.MetadataValue.int(out.findings),
-        "new": dg.MetadataValue.int(out.new),
-        "resolved": dg.MetadataValue.int(out.resolved),
+        **school_metadata(name=out.school_name, snapshot_date=out.snapshot_date.isoformat(),
+                          snapshot_folder=str(folder), file=out.path, errors=out.errors,
+                          reviews=out.reviews, new=out.new, resolved=out.resolved,
+                          built_by=ONE_SCHOOL_BUILD),
         "slice_rows": dg.MetadataValue.md(markdown.table(["table", "rows"], out.rows.items())),
         "dagster/row_count": dg.MetadataValue.int(sum(out.rows.values())),
         "seconds": dg.MetadataValue.md(", ".join(

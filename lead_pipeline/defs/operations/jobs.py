@@ -1,12 +1,16 @@
 """The two runs an operator starts: the weekly refresh, one unpartitioned run over every asset
-(snapshot -> LEAD -> KIAS -> publish), a district-wide pass, not one run per school; and the
-one-school refresh, a partition of the one asset the weekly refresh leaves out. The schedule,
-the sensor and the command line all start these jobs."""
+(snapshot -> LEAD -> KIAS -> publish), a district-wide pass that also records every school's
+partition of `lead/school_workbook`, not one run per school; and the one-school refresh, one
+partition of that asset rebuilt. The schedule, the sensor and the command line start these
+jobs."""
 
 import dagster as dg
 
 from lead_pipeline.defs.lead.assets import DETAIL
-from lead_pipeline.defs.lead.school_refresh import SCHOOL_REFRESH
+from lead_pipeline.defs.lead.partitions import SCHOOL_WORKBOOK
+from lead_pipeline.defs.operations.tags import ONE_SCHOOL as ONE_SCHOOL_RUN
+from lead_pipeline.defs.operations.tags import RUN
+from lead_pipeline.defs.operations.tags import WEEKLY as WEEKLY_RUN
 from lead_pipeline.defs.snapshot.assets import CANDIDATE
 
 WEEKLY = "weekly_refresh"
@@ -22,19 +26,22 @@ def op_name(key: dg.AssetKey) -> str:
 
 weekly_refresh = dg.define_asset_job(
     WEEKLY,
-    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(SCHOOL_REFRESH),
-    description="Every school in one run: load the snapshot folder (run config "
-    f"ops.{op_name(CANDIDATE)}.config.folder), promote it if it passes the blocking checks, "
-    "build the LEAD and KIAS outputs, publish them whole and move `latest`.",
-    tags={"lead/trigger": "weekly"},
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(SCHOOL_WORKBOOK),
+    description="The weekly refresh, every school in one run: loads a snapshot folder (launch "
+    "form: `folder` of snapshot/candidate; empty = the bundled or configured snapshot), checks "
+    "it, builds the LEAD workbooks and the KIAS extract and publishes them together, moving "
+    "`latest`; every school's workbook then shows as a partition of lead/school_workbook. "
+    "Use this job, not \"Materialize all\", to refresh everything.",
+    tags={RUN: WEEKLY_RUN},
 )
 
 one_school_refresh = dg.define_asset_job(
     ONE_SCHOOL,
-    selection=dg.AssetSelection.assets(SCHOOL_REFRESH),  # partitioned by its asset's SCHOOLS
-    description="One school (the partition, its state school number) rebuilt from the snapshot "
-    f"folder of the run config (ops.{op_name(SCHOOL_REFRESH)}.config.folder; default: the "
-    "current snapshot's) into the published `latest`.",
+    selection=dg.AssetSelection.assets(SCHOOL_WORKBOOK),  # partitioned by its asset's SCHOOLS
+    description="One school rebuilt: pick its partition (state school number), set `folder` "
+    "to the snapshot folder with the fixed records (empty = the current snapshot's folder); "
+    "only that school's workbook in `latest` is replaced.",
+    tags={RUN: ONE_SCHOOL_RUN},
 )
 
 
@@ -52,4 +59,4 @@ def run_config(folder: str, *, sections: list[int] | None = None,
 
 def school_run_config(folder: str) -> dict[str, object]:
     """The one-school refresh's run config: the snapshot folder holding the fixed records."""
-    return {"ops": {op_name(SCHOOL_REFRESH): {"config": {"folder": folder}}}}
+    return {"ops": {op_name(SCHOOL_WORKBOOK): {"config": {"folder": folder}}}}

@@ -12,14 +12,18 @@ import json
 import dagster as dg
 
 from lead_pipeline.defs.operations.jobs import run_config, weekly_refresh
+from lead_pipeline.defs.operations.schedules import skip_message
+from lead_pipeline.defs.operations.tags import SENSOR, SNAPSHOT, SNAPSHOT_DATE, TRIGGER
 from lead_pipeline.defs.resources import PipelineSettings
 from lead_pipeline.lib.snapshot.arrivals import arrivals
 
 
 @dg.sensor(name="new_snapshot_sensor", job=weekly_refresh, minimum_interval_seconds=60,
            default_status=dg.DefaultSensorStatus.STOPPED,
-           description="Starts the weekly refresh when a new folder holding manifest.json "
-           "appears under settings.snapshots_root (run key: folder name + snapshotDate).")
+           description="Starts the weekly refresh as soon as a new snapshot folder (one holding "
+           "manifest.json) appears in the snapshots folder (LEAD_SNAPSHOTS_ROOT, by default "
+           "data/snapshots of the project). Off by default: the Sunday schedule already "
+           "refreshes; turn this on and the schedule off to refresh on arrival instead.")
 def new_snapshot_sensor(context: dg.SensorEvaluationContext,
                         settings: PipelineSettings) -> dg.SensorResult:
     seen = set(json.loads(context.cursor)) if context.cursor else set()
@@ -28,9 +32,10 @@ def new_snapshot_sensor(context: dg.SensorEvaluationContext,
     cursor = json.dumps(sorted(seen | {a.run_key for a in found}))
     if not new:
         return dg.SensorResult(skip_reason=dg.SkipReason(
-            f"no new snapshot folder under {settings.snapshots_root}"), cursor=cursor)
+            f"no new snapshot folder since the last tick; "
+            f"{skip_message(settings.snapshots_root)}"), cursor=cursor)
     latest = new[-1]  # several at once (or the first tick): only the newest is worth a refresh
     return dg.SensorResult(run_requests=[dg.RunRequest(
         run_key=latest.run_key, run_config=run_config(str(latest.path)),
-        tags={"lead/snapshot": latest.name, "lead/snapshot_date": latest.snapshot_date,
-              "lead/trigger": "new_snapshot"})], cursor=cursor)
+        tags={TRIGGER: SENSOR, SNAPSHOT: str(latest.path),
+              SNAPSHOT_DATE: latest.snapshot_date})], cursor=cursor)

@@ -17,11 +17,14 @@ import duckdb
 import polars as pl
 
 from lead_pipeline.defs.kias.assets import FILES as KIAS_FILES
+from lead_pipeline.defs.lead.assets import SCHOOLWIDE
+from lead_pipeline.defs.lead.partitions import SCHOOL_WORKBOOK, WEEKLY_BUILD, school_metadata
 from lead_pipeline.defs.lead.qa import FINDINGS
 from lead_pipeline.defs.lead.workbooks import WORKBOOKS
 from lead_pipeline.defs.resources import PipelineSettings, SnapshotResource
 from lead_pipeline.lib import publish
 from lead_pipeline.lib.lead import history
+from lead_pipeline.lib.lead.workbooks import school_file
 from lead_pipeline.lib.snapshot import store
 from lead_pipeline.lib.snapshot.schema import TABLES
 from lead_pipeline.lib.sql import q
@@ -30,14 +33,19 @@ LATEST = dg.AssetKey(["publish", "latest"])
 
 
 @dg.asset(key=LATEST, group_name="publish", kinds={"filesystem"},
-          ins={"found": dg.AssetIn(FINDINGS)}, deps=[WORKBOOKS, KIAS_FILES],
-          description="Publishes the run as one unit: moves its staging folder to "
-          "OUTPUT/END_YEAR/SNAPSHOT_DATE, points OUTPUT/latest at it, makes its snapshot the "
-          "current one and records its findings for the next Changes sheets. A run that fails "
-          "before or during this step leaves latest, every published file and the current "
-          "snapshot as they were.")
+          ins={"found": dg.AssetIn(FINDINGS),
+               "schools": dg.AssetIn(SCHOOLWIDE,
+                                     metadata={"columns": ["School Number", "School Name"]})},
+          deps=[WORKBOOKS, KIAS_FILES],
+          description="Publishes the week's files as one unit: moves them to "
+          "`OUTPUT/END_YEAR/SNAPSHOT_DATE`, points `OUTPUT/latest` at that folder, makes the "
+          "snapshot the current one and records its findings for the next Changes sheets; then "
+          "records every school's workbook as a partition of `lead/school_workbook`. A run that "
+          "fails before or during this step leaves `latest`, every published file and the "
+          "current snapshot as they were.")
 def latest(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
-           settings: PipelineSettings, found: pl.DataFrame) -> dg.MaterializeResult:
+           settings: PipelineSettings, found: pl.DataFrame, schools: pl.DataFrame
+           ) -> dg.MaterializeResult:
     output = Path(settings.output_dir)
     staging = publish.run_staging(output, context.run.run_id)
     snap = snapshot.snapshot()
@@ -63,6 +71,8 @@ def latest(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
         store.drop_schemas(con, retired)
     context.log.info(f"published {len(files)} files to {published} (snapshot "
                      f"{snap.snapshot_date}, load {snap.load_id}); {kept} finding(s) recorded")
+    with snapshot.duckdb.get_connection() as con:
+        _record_schools(context, con, found, schools, snap, district, published)
     pruned = _housekeeping(context, output, staging, settings)
     return dg.MaterializeResult(metadata={
         "folder": dg.MetadataValue.path(str(published)),
@@ -72,6 +82,29 @@ def latest(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
         "findings_recorded": dg.MetadataValue.int(kept),
         "pruned": dg.MetadataValue.int(pruned),
     })
+
+
+def _record_schools(context: dg.AssetExecutionContext, con: duckdb.DuckDBPyConnection,
+                    found: pl.DataFrame, schools: pl.DataFrame, snap: store.CurrentSnapshot,
+                    district: str | None, published: Path) -> None:
+    """One materialisation of `lead/school_workbook` per school workbook just published, in
+    this run (defs/lead/partitions.py): the UI then shows every school's current build, with
+    the counts of its Issues and Changes sheets (the same comparison as the workbooks')."""
+    numbers = schools["School Number"].to_list()
+    _, changes = history.workbook_changes(con, found, district or "", snap.snapshot_date,
+                                          numbers, end_year=snap.end_year)
+    counts = history.school_counts(found, changes, numbers).join(
+        schools, on="School Number", how="left")
+    for row in counts.iter_rows(named=True):  # one event per school: a few hundred at most
+        context.log_event(dg.AssetMaterialization(
+            asset_key=SCHOOL_WORKBOOK, partition=row["School Number"],
+            description=f"{row['School Name']}: weekly build from the snapshot of "
+            f"{snap.snapshot_date}",
+            metadata=school_metadata(
+                name=row["School Name"], snapshot_date=snap.snapshot_date.isoformat(),
+                snapshot_folder=snap.folder, file=published / school_file(row["School Number"]),
+                errors=row["errors"], reviews=row["reviews"], new=row["new"],
+                resolved=row["resolved"], built_by=WEEKLY_BUILD)))
 
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:

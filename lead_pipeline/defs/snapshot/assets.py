@@ -15,6 +15,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
+from lead_pipeline.defs.operations.tags import RUN, SNAPSHOT, SNAPSHOT_DATE, WEEKLY, tag_run
 from lead_pipeline.defs.resources import PipelineSettings, SnapshotResource
 from lead_pipeline.lib import markdown
 from lead_pipeline.lib.snapshot import store
@@ -92,6 +93,8 @@ def candidate(context: dg.AssetExecutionContext, config: SnapshotConfig,
             result.findings.extend(accept(con, result, baseline))
         store.record_load(con, load_id, result, result.findings)
     m = result.manifest
+    tag_run(context, {RUN: WEEKLY, SNAPSHOT: str(folder),
+                      SNAPSHOT_DATE: str(m.snapshot_date) if m else "unknown"})
     context.log.info(
         f"load {load_id} of {folder}: {len(result.present)} tables, "
         f"{sum(result.row_counts.values())} rows, {len(result.blocking)} blocking finding(s)")

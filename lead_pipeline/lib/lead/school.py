@@ -28,6 +28,7 @@ from lead_pipeline.lib.lead import flow, history
 from lead_pipeline.lib.lead.reports import LeadReports
 from lead_pipeline.lib.lead.staging import DistrictHeader, district_header
 from lead_pipeline.lib.lead.workbooks import properties, school_file, sheet, write_school
+from lead_pipeline.lib.names import UnsafeName
 from lead_pipeline.lib.snapshot import store
 from lead_pipeline.lib.snapshot.findings import clean
 from lead_pipeline.lib.snapshot.integrity import accept
@@ -56,6 +57,9 @@ class SchoolOutcome:
     findings: int
     new: int
     resolved: int
+    school_name: str | None = None
+    errors: int = 0
+    reviews: int = 0
     rows: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -106,6 +110,7 @@ def refresh_school(folder: Path, school_number: str, output_root: Path,
         raise SchoolRefreshError([
             f"nothing is published under {output_root} yet (no 'latest'): run the weekly "
             "refresh first; a one-school refresh replaces one file of a published refresh"])
+    known_school(published, school_number)
     generated = generated or datetime.now().replace(microsecond=0)
     lead, found, header, rows, seconds = build(folder, school_number, codes, generated)
     started = time.perf_counter()
@@ -139,9 +144,31 @@ def refresh_school(folder: Path, school_number: str, output_root: Path,
     finally:
         shutil.rmtree(work, ignore_errors=True)
     seconds["write"] = time.perf_counter() - started
-    counts = changes.group_by("Change").len()
-    by = dict(counts.iter_rows()) if counts.height else {}
+    (counts,) = history.school_counts(found, {school_number: changes},
+                                      [school_number]).iter_rows(named=True)
+    names = lead.schoolwide["School Name"]
     return SchoolOutcome(school_number, header.snapshot_date, header.end_year,
                          header.district_number, target, published, found.height,
-                         int(by.get(history.NEW, 0)), int(by.get(history.RESOLVED, 0)),
-                         rows, seconds)
+                         counts["new"], counts["resolved"], names[0] if len(names) else None,
+                         counts["errors"], counts["reviews"], rows, seconds)
+
+
+def published_schools(published: Path) -> list[str]:
+    """The school numbers with a workbook in the publication `published` (its schools/)."""
+    return sorted(p.stem.removeprefix("LEAD_") for p in (published / "schools").glob("LEAD_*.xlsx"))
+
+
+def known_school(published: Path, school_number: str) -> None:
+    """Refuse, before any work, a school that has no workbook in the published refresh: a
+    one-school refresh replaces one school's file, it does not add schools. The message names
+    the schools it knows (numbers only)."""
+    try:
+        path = published / school_file(school_number)
+    except UnsafeName:
+        path = None
+    if path is None or not path.is_file():
+        known = published_schools(published)
+        where = f"{published.parent.name}/{published.name}"
+        raise SchoolRefreshError([
+            f"school {clean(school_number)[:20]} has no workbook in the published refresh "
+            f"({where}); the schools there are {', '.join(known) or 'none'}"])
