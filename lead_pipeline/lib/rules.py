@@ -3,8 +3,8 @@
 
 Each family keeps its rule table as data in its own module, with the fields only it needs; the
 machinery around a table is written once here: the rule record's common fields and the check
-name made of them, the table indexed by id, a refresh's findings split per rule, and the first
-findings' ids as the markdown a check's metadata shows.
+name made of them, the table indexed by id, a refresh's findings split per rule (the first
+findings' ids a check shows are defs/metadata.py's id_table).
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ from typing import TypeVar
 
 import polars as pl
 
-from lead_pipeline.lib import markdown
-
 FIRST_IDS = 10
 """How many findings a check's metadata lists by their ids."""
 
@@ -24,14 +22,16 @@ FIRST_IDS = 10
 @dataclass(frozen=True)
 class Rule:
     """A rule's identity: the id the documents define and cite (`Q-C10`, `V1`) and the property
-    that should hold (`special_education_section_at_most_25_percent_general`)."""
+    that should hold, in a few words (`sped_25pct_general`): the check list in the UI cuts
+    longer names mid-word."""
 
     id: str
     check: str
 
     @property
     def check_name(self) -> str:
-        """The Dagster check's name, `<id>_<check>` (`q_c10_special_education_…`)."""
+        """The Dagster check's name, `<id>_<check>` (`q_c10_sped_25pct_general`): the rule
+        id first, so the list sorts and reads by rule."""
         return f"{self.id.lower().replace('-', '_')}_{self.check}"
 
 
@@ -52,10 +52,3 @@ def by_rule(found: pl.DataFrame, rules: Sequence[Rule], column: str) -> dict[str
     parts = found.partition_by(column, as_dict=True, maintain_order=True)
     split = {key[0]: part for key, part in parts.items()}
     return {rule.id: split.get(rule.id, found.clear()) for rule in rules}
-
-
-def first_ids(found: pl.DataFrame, columns: Sequence[str | pl.Expr], n: int = FIRST_IDS) -> str:
-    """A markdown table of the first `n` findings, `columns` only: ids and codes, never a name
-    or a state id (check metadata is kept in the Dagster instance and read by operators)."""
-    shown = found.head(n).select(columns)
-    return markdown.table(shown.columns, shown.iter_rows())

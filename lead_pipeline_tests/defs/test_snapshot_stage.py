@@ -115,26 +115,26 @@ def test_asset_keys_and_checks_are_pinned():
     assert ("snapshot/BehaviorResolution", "end_not_before_start") not in checks
     quality = {
         "lead/classes": {
-            "q_c1_primary_teacher_has_staff_record", "q_c2_section_has_primary_teacher",
-            "q_c3_placeholder_course_has_primary_teacher", "q_c4_dual_credit_has_primary_teacher",
-            "q_c5_section_has_students", "q_c6_required_content_provided",
-            "q_c7_content_is_instructional", "q_c8_content_is_specific",
-            "q_c9_special_education_section_has_no_general_students",
-            "q_c10_special_education_section_at_most_25_percent_general",
-            "q_c11_alternative_classroom_in_alternative_school",
-            "q_c12_alternative_classroom_students_have_ilpa_or_iep",
-            "q_i1_primary_teacher_assigned_at_school"},
-        "lead/staff": {"q_s1_certified_staff_have_epsb_id",
-                       "q_s2_speech_therapist_certification_confirmed",
-                       "q_s3_teachers_have_certified_type", "q_i2_assignment_has_type"},
-        "lead/caseload": {"q_k1_case_manager_has_staff_record",
-                          "q_k2_students_with_disability_have_case_manager",
-                          "q_k3_caseload_students_have_iep_disability"},
-        "lead/schoolwide": {"q_w1_alternative_school_students_have_ilpa_or_iep"},
+            "q_c1_teacher_on_staff", "q_c2_has_teacher",
+            "q_c3_placeholder_teacher", "q_c4_dual_credit_teacher",
+            "q_c5_has_students", "q_c6_content_given",
+            "q_c7_instructional", "q_c8_specific_content",
+            "q_c9_sped_no_general",
+            "q_c10_sped_25pct_general",
+            "q_c11_alt_class_school",
+            "q_c12_alt_class_ilpa_iep",
+            "q_i1_teacher_at_school"},
+        "lead/staff": {"q_s1_epsb_id",
+                       "q_s2_speech_certified",
+                       "q_s3_teacher_type", "q_i2_assignment_type"},
+        "lead/caseload": {"q_k1_manager_on_staff",
+                          "q_k2_has_case_manager",
+                          "q_k3_iep_disability"},
+        "lead/schoolwide": {"q_w1_alt_school_ilpa_iep"},
     }
     for asset, names in quality.items():
         assert {name for a, name in checks if a == asset} == names
-    kias_checks = {"v1_idea_firearm_discipline_method", "v2_non_idea_firearm_discipline_method"}
+    kias_checks = {"v1_idea_firearm_method", "v2_non_idea_firearm_method"}
     assert {name for a, name in checks if a == "kias/validation"} == kias_checks
     warnings = len(TABLES) + 1 + sum(bool(t.references) + bool(t.interval) for t in TABLES)
     assert len(checks) == len(blocking) + warnings + sum(

@@ -61,8 +61,8 @@ def test_sample_validation_finds_exactly_the_planted_V1_V2(sample):
         want = sorted(p["resolutionID"] for p in planted["planted"][rule])
         assert sorted(sheet.filter(pl.col("Rule") == rule)["Resolution ID"]) == want
     checks = {c.name: c for c in outcome.checks if c.asset == "kias/validation"}
-    assert set(checks) == {"v1_idea_firearm_discipline_method",
-                           "v2_non_idea_firearm_discipline_method"}
+    assert set(checks) == {"v1_idea_firearm_method",
+                           "v2_non_idea_firearm_method"}
     for check in checks.values():
         assert check.severity == "ERROR" and not check.passed and check.findings >= 1
 
@@ -84,8 +84,8 @@ def test_snapshot_without_kias_tables_writes_no_kias_files(tmp_path: Path):
     with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM kias.extract").fetchone() == (0,)
     instance_checks = {c.name: c.passed for c in outcome.checks if c.asset == "kias/validation"}
-    assert instance_checks == {"v1_idea_firearm_discipline_method": True,
-                               "v2_non_idea_firearm_discipline_method": True}
+    assert instance_checks == {"v1_idea_firearm_method": True,
+                               "v2_non_idea_firearm_method": True}
     # the KIAS assets say why they wrote nothing
     result = dg.materialize([kias_assets.candidates, kias_assets.extract,
                              kias_assets.kias_validation, kias_assets.files],

@@ -162,8 +162,8 @@ def kias_validation(context: dg.AssetExecutionContext, snapshot: SnapshotResourc
 @dg.asset(key=FILES, group_name=OUTPUTS, kinds={"csv", "html", "excel"},
           ins={"rows": dg.AssetIn(EXTRACT_KEY), "found": dg.AssetIn(VALIDATION)},
           deps=[table_key("District")],
-          description="kias/KIAS_<district>.csv (the state file), kias/KIAS_<district>.html "
-          "(the same rows for review) and kias/KIAS_Validation_<district>.xlsx (sheet "
+          description="`kias/KIAS_NNN.csv` (the state file), `kias/KIAS_NNN.html` "
+          "(the same rows for review) and `kias/KIAS_Validation_NNN.xlsx` (sheet "
           "Findings), written into the run's staging folder; publish/latest publishes them.")
 def files(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
           settings: PipelineSettings, rows: pl.DataFrame,

@@ -12,8 +12,9 @@ import dagster as dg
 import polars as pl
 
 from lead_pipeline.defs.kias.assets import VALIDATION
+from lead_pipeline.defs.metadata import id_table
 from lead_pipeline.lib.kias.validation import RULE_COLUMN, RULES
-from lead_pipeline.lib.rules import by_rule, first_ids
+from lead_pipeline.lib.rules import by_rule
 
 _METHOD = pl.col("Firearm Discipline Method")
 FIRST_ID_COLUMNS = ["Resolution ID", "Person ID", "Event ID", "Building ID",
@@ -43,7 +44,7 @@ def kias_validation_rules(context: dg.AssetCheckExecutionContext,
             "students": dg.MetadataValue.int(mine["Person ID"].n_unique()),
         }
         if mine.height:
-            metadata["first_ids"] = dg.MetadataValue.md(first_ids(mine, FIRST_ID_COLUMNS))
+            metadata["first_findings"] = id_table(mine, FIRST_ID_COLUMNS)
         yield dg.AssetCheckResult(
             asset_key=VALIDATION, check_name=rule.check_name, passed=mine.height == 0,
             severity=dg.AssetCheckSeverity.ERROR, metadata=metadata,

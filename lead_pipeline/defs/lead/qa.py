@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 import dagster as dg
 import polars as pl
 
+from lead_pipeline.defs.io import table_of
 from lead_pipeline.defs.lead.assets import (
     CASELOAD,
     CLASSES,
@@ -21,17 +22,21 @@ from lead_pipeline.defs.lead.assets import (
     STAFF,
     STG_SECTION_STUDENTS,
 )
+from lead_pipeline.defs.metadata import id_table
 from lead_pipeline.defs.resources import SnapshotResource
 from lead_pipeline.defs.snapshot.assets import table_key
 from lead_pipeline.lib.lead import flow, history
+from lead_pipeline.lib.lead.reports import CASELOAD_STUDENT_COLUMNS, without_case_manager
 from lead_pipeline.lib.lead.rules import (
+    IDENTITY,
     RULE_COLUMN,
     RULES,
     STUDENT_COLUMNS,
     QualityRule,
     generic,
 )
-from lead_pipeline.lib.rules import by_rule, first_ids
+from lead_pipeline.lib.rules import by_rule
+from lead_pipeline.lib.sql import q
 
 QA = "lead_qa"
 FINDINGS = dg.AssetKey(["lead", "findings"])
@@ -47,24 +52,73 @@ FIRST_ID_COLUMNS = ["School Number", "Section ID", "Person ID"]
 """What a check lists of its first findings: ids only, never names."""
 
 
+def marked_new(found: pl.DataFrame, before: pl.DataFrame | None) -> pl.DataFrame:
+    """`found` with a column `new` ("new" or blank: not in the previous publication), the new
+    ones first, then in the Issues order; what a check lists of its first findings."""
+    if before is None:
+        return found.with_columns(pl.lit("").alias("new"))
+    old = before.select(IDENTITY).unique().with_columns(pl.lit(False).alias("_old"))
+    return (found.join(old, on=IDENTITY, how="left", nulls_equal=True, maintain_order="left")
+            .with_columns(pl.when(pl.col("_old").is_null()).then(pl.lit("new"))
+                          .otherwise(pl.lit("")).alias("new"))
+            .drop("_old")
+            .sort(pl.col("new") == "", maintain_order=True))
+
+
+def fix_text(rule: QualityRule, found: pl.DataFrame) -> str:
+    """The fix a check shows: for a single finding the Issues row's own (its ids filled in),
+    otherwise the rule's with `[Column]` where each row has its value."""
+    if found.height == 1:
+        return str(found["How to fix"][0])
+    return generic(rule.fix)
+
+
 def check_metadata(rule: QualityRule, found: pl.DataFrame,
-                   previous: history.PublishedRefresh | None,
-                   counts: dict[str, dict[str, int]]) -> dict[str, dg.MetadataValue]:
+                   previous: history.PublishedRefresh | None, before: pl.DataFrame | None,
+                   counts: dict[str, dict[str, int]],
+                   students: pl.Series | None = None) -> dict[str, dg.MetadataValue]:
     meta: dict[str, dg.MetadataValue] = {
         "findings": dg.MetadataValue.int(found.height),
         "level": dg.MetadataValue.text(rule.level),
         "report": dg.MetadataValue.text(rule.report),
-        "fix": dg.MetadataValue.text(generic(rule.fix)),
+        "fix": dg.MetadataValue.text(fix_text(rule, found)),
         "previous_refresh": dg.MetadataValue.text(
             previous.snapshot_date.isoformat() if previous else "none"),
     }
-    if found.height:
-        meta["first_ids"] = dg.MetadataValue.md(first_ids(found, FIRST_ID_COLUMNS))
+    shown = marked_new(found, before)
+    columns = [c for c in FIRST_ID_COLUMNS if shown[c].null_count() < shown.height]
+    if columns:  # Q-K2's one finding has no ids: its students are listed instead
+        meta["first_findings"] = id_table(
+            shown, [*columns, "new"] if before is not None else columns)
+    if students is not None and students.len():
+        meta["students_without_case_manager"] = dg.MetadataValue.int(students.len())
+        meta["student_person_ids"] = id_table(students.to_frame("Person ID"), ["Person ID"],
+                                              n=FIRST_STUDENTS)
     if previous is not None:
         mine = counts.get(rule.id, {})
         for name in ("new", "resolved", "still_open"):
             meta[name] = dg.MetadataValue.int(int(mine.get(name, 0)))
     return meta
+
+
+FIRST_STUDENTS = 50
+"""How many Person IDs Q-K2's check lists (its one finding stands for them all)."""
+Q_K2 = "Q-K2"
+
+
+def result_description(rule: QualityRule, found: pl.DataFrame, new: int | None,
+                       students: pl.Series | None) -> str:
+    """The one line under a check's result: how many, how many new, and what to do (Q-K2:
+    with the students' Person IDs)."""
+    if not found.height:
+        return f"{rule.id}: no findings"
+    head = f"{rule.id}: {found.height} finding(s)" + ("" if new is None else f", {new} new")
+    if students is not None and students.len():
+        ids = ", ".join(str(i) for i in students.head(10).to_list())
+        more = f" and {students.len() - 10} more" if students.len() > 10 else ""
+        return (f"{head}: {students.len()} student(s) with a disability and no case manager, "
+                f"Person IDs {ids}{more}. Fix: {generic(rule.fix)}")
+    return f"{head}. Fix: {fix_text(rule, found)}"
 
 
 @dg.asset(key=FINDINGS, group_name=QA, kinds={"polars", "duckdb"}, ins=_INS,
@@ -93,7 +147,7 @@ def build_quality_checks(rules: Sequence[QualityRule] = RULES) -> dg.AssetChecks
     specs = [
         dg.AssetCheckSpec(
             rule.check_name, asset=REPORT_KEYS[rule.report], blocking=False,
-            description=f"{rule.id} ({rule.level}): {rule.description}. "
+            description=f"{rule.id} ({rule.level}, {rule.report}): {rule.description}. "
             f"Fix: {generic(rule.fix)}",
             metadata={"rule": rule.id, "level": rule.level},
             additional_deps=[FINDINGS])
@@ -123,15 +177,27 @@ def build_quality_checks(rules: Sequence[QualityRule] = RULES) -> dg.AssetChecks
             if key not in selected:
                 continue
             mine = split[rule.id]
+            students = (_without_case_manager(snapshot)
+                        if rule.id == Q_K2 and mine.height else None)
+            new = None if previous is None else int(counts.get(rule.id, {}).get("new", 0))
             yield dg.AssetCheckResult(
                 asset_key=key.asset_key, check_name=key.name, passed=mine.height == 0,
                 severity=(dg.AssetCheckSeverity.ERROR if rule.level == "error"
                           else dg.AssetCheckSeverity.WARN),
-                metadata=check_metadata(rule, mine, previous, counts),
-                description=f"{rule.id}: {mine.height} finding(s)")
+                metadata=check_metadata(rule, mine, previous, before, counts, students),
+                description=result_description(rule, mine, new, students))
         context.log.info(f"quality rules: {found.height} finding(s) over {len(rules)} rules")
 
     return lead_quality_rules
+
+
+def _without_case_manager(snapshot: SnapshotResource) -> pl.Series:
+    """Q-K2's students (ids only), read from the staged counted students of this run."""
+    columns = ", ".join(q(c) for c in CASELOAD_STUDENT_COLUMNS)
+    with snapshot.duckdb.get_connection() as con:
+        students = con.execute(
+            f"SELECT {columns} FROM {table_of(STG_SECTION_STUDENTS)}").pl()
+    return without_case_manager(students)
 
 
 lead_quality_rules = build_quality_checks()

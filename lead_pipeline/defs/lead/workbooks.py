@@ -21,9 +21,10 @@ _IN = {name: dg.AssetIn(key) for name, key in {
 
 
 @dg.asset(key=WORKBOOKS, group_name="lead_workbooks", kinds={"excel"}, ins=_IN,
-          description="LEAD_District_<n>.xlsx (Classes, Staff, Caseload, Schoolwide, Issues, "
-          "Changes), schools/LEAD_<school>.xlsx for every included school (its rows only), "
-          "detail/LEAD_Detail_<id>.xlsx for requested sections; written into the run's "
+          description="The week's LEAD workbooks: `district/LEAD_District_NNN.xlsx` (Classes, "
+          "Staff, Caseload, Schoolwide, Issues, Changes, Trend), `schools/LEAD_NNN.xlsx` for "
+          "every included school (its rows only) and `detail/LEAD_Detail_ID.xlsx` for requested "
+          "sections; written into the run's "
           "staging folder.")
 def workbooks(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
               settings: PipelineSettings, classes: pl.DataFrame, staff: pl.DataFrame,

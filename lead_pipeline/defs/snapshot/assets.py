@@ -76,7 +76,7 @@ def _check_result(check: Check, findings: list[Finding], asset: dg.AssetKey
     group_name=GROUP,
     kinds={"duckdb"},
     description="The snapshot folder loaded as text and typed into its own schema "
-    "(snapshot_load_<n>) beside the current one. Its blocking checks decide whether it may "
+    "(`snapshot_load_N`) beside the current one. Its blocking checks decide whether it may "
     "replace the snapshot the reports read.",
     check_specs=[dg.AssetCheckSpec(c.value, asset=CANDIDATE, blocking=True,
                                    description=c.description) for c in BLOCKING],

@@ -35,12 +35,12 @@ class ValidationRule(Rule):
 
 RULES: tuple[ValidationRule, ...] = (
     ValidationRule(
-        "V1", "idea_firearm_discipline_method",
+        "V1", "idea_firearm_method",
         "Special Education Students with Invalid Discipline Method on Behavior Resolution",
         True, "IDEA student (IEP or special education state reporting record on the "
         "incident date)"),
     ValidationRule(
-        "V2", "non_idea_firearm_discipline_method",
+        "V2", "non_idea_firearm_method",
         "Non-Special Education Students with Invalid Discipline Method on Behavior "
         "Resolution", False, "Non-IDEA student"),
 )

@@ -197,14 +197,32 @@ def schoolwide(tables: Tables, students: pl.DataFrame, codes: Codes, header: Dis
         *count_columns(codes))
 
 
+CASELOAD_STUDENT_COLUMNS = ("personID", "stateID", "sectionID", "sectionEndDate", "enrollmentID",
+                            "caseManagerPersonID", "disabilityInSection")
+"""The counted students' columns the Caseload report and its blank row's ids read."""
+
+
+def caseload_students(students: pl.DataFrame) -> pl.DataFrame:
+    """One row per student with a state id: their latest Detail row (attribute_rows), whose case
+    manager and disability the Caseload report counts."""
+    return st.attribute_rows(students.filter(pl.col("stateID").is_not_null()), ["personID"])
+
+
+def without_case_manager(students: pl.DataFrame) -> pl.Series:
+    """The Person IDs behind Caseload's blank row (Q-K2): students with a primary disability in
+    their section and no case manager, sorted."""
+    return (caseload_students(students)
+            .filter(pl.col("caseManagerPersonID").is_null()
+                    & pl.col("disabilityInSection").is_not_null())
+            .get_column("personID").sort())
+
+
 def caseload(tables: Tables, students: pl.DataFrame, codes: Codes, header: DistrictHeader,
              generated: datetime) -> pl.DataFrame:
     """District level: one row per case manager over their distinct students, plus a row with
     a blank Person ID for students with a disability and no case manager (when any)."""
-    per_student = st.attribute_rows(students.filter(pl.col("stateID").is_not_null()),
-                                    ["personID"])
-    population = per_student.filter(pl.col("caseManagerPersonID").is_not_null()
-                                    | pl.col("disabilityInSection").is_not_null())
+    population = caseload_students(students).filter(
+        pl.col("caseManagerPersonID").is_not_null() | pl.col("disabilityInSection").is_not_null())
     counts = count_block(population, ["caseManagerPersonID"], codes)
     any_school = st.active_staff(tables, header).select("personID").unique().with_columns(
         pl.lit(True).alias("_staff"))

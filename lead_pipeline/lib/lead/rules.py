@@ -116,7 +116,7 @@ _DETAIL_HOW = ("`lead-pipeline refresh --snapshot <snapshot folder> --section {S
                "[{Section ID}]")
 
 RULES: tuple[QualityRule, ...] = (
-    QualityRule("Q-C1", "primary_teacher_has_staff_record", "Classes", "error",
+    QualityRule("Q-C1", "teacher_on_staff", "Classes", "error",
                 "Primary Teacher Person ID present, Last Name blank: the teacher is not active "
                 "staff at the section's school (L-20)",
                 lambda c: present(_TEACHER) & blank("Primary Teacher Last Name"),
@@ -125,47 +125,47 @@ RULES: tuple[QualityRule, ...] = (
                 "its primary teacher in Staff History; otherwise add or extend their District "
                 "Employment and their District Assignment at school {School Number} (end date "
                 "blank while employed)."),
-    QualityRule("Q-C2", "section_has_primary_teacher", "Classes", "error",
+    QualityRule("Q-C2", "has_teacher", "Classes", "error",
                 "no Primary Teacher Person ID",
                 lambda c: _NO_TEACHER,
                 "The section has no primary teacher",
                 fix="Assign a primary teacher in Staff History; a vacancy gets the vacancy "
                 "placeholder."),
-    QualityRule("Q-C3", "placeholder_course_has_primary_teacher", "Classes", "review",
+    QualityRule("Q-C3", "placeholder_teacher", "Classes", "review",
                 "no Primary Teacher Person ID and a placeholder State Course Code",
                 lambda c: _NO_TEACHER & pl.col("State Course Code").is_in(c.placeholder_courses),
                 "Placeholder course {State Course Code} has no primary teacher",
                 fix="A placeholder course: the guidance counselor may be the right primary "
                 "teacher."),
-    QualityRule("Q-C4", "dual_credit_has_primary_teacher", "Classes", "review",
+    QualityRule("Q-C4", "dual_credit_teacher", "Classes", "review",
                 "no Primary Teacher Person ID and Teaching Method 12 (college dual credit)",
                 lambda c: _NO_TEACHER & (pl.col("Teaching Method") == DUAL_CREDIT_METHOD),
                 "College dual-credit section has no primary teacher",
                 fix="College dual credit: assign the college-professor placeholder as primary "
                 "teacher."),
-    QualityRule("Q-C5", "section_has_students", "Classes", "review",
+    QualityRule("Q-C5", "has_students", "Classes", "review",
                 "Total = 0",
                 lambda c: pl.col("Total") == 0,
                 "No student is counted in the section",
                 fix="Nobody is scheduled on the section's last day; untick Active on the section "
                 "if it will never be used."),
-    QualityRule("Q-C6", "required_content_provided", "Classes", "error",
+    QualityRule("Q-C6", "content_given", "Classes", "error",
                 "a State Course Code that requires content and Core Content blank",
                 lambda c: pl.col("State Course Code").is_in(c.content_required_courses)
                 & blank("Core Content"),
                 "Content required for course code: Not provided", lead_message=True,
                 fix="Set the section's core content to what is taught."),
-    QualityRule("Q-C7", "content_is_instructional", "Classes", "review",
+    QualityRule("Q-C7", "instructional", "Classes", "review",
                 "Core Content = 507 (non-instructional)",
                 lambda c: pl.col("Core Content") == NON_INSTRUCTIONAL,
                 "Core content 507 (non-instructional) matches no certification",
                 fix="Use course 909995 with a certified primary teacher."),
-    QualityRule("Q-C8", "content_is_specific", "Classes", "review",
+    QualityRule("Q-C8", "specific_content", "Classes", "review",
                 "Core Content = 509 (varies)",
                 lambda c: pl.col("Core Content") == VARIES,
                 "Core content 509 (varies) matches no certification",
                 fix="Set the core content actually taught."),
-    QualityRule("Q-C9", "special_education_section_has_no_general_students", "Classes", "review",
+    QualityRule("Q-C9", "sped_no_general", "Classes", "review",
                 "Special Type 05 and General > 0",
                 lambda c: (pl.col("Section Special Type") == SPECIAL_EDUCATION)
                 & (pl.col("General") > 0),
@@ -173,7 +173,7 @@ RULES: tuple[QualityRule, ...] = (
                 "population",
                 fix="General-population students in a special education section: check each one's "
                 "IEP and primary disability."),
-    QualityRule("Q-C10", "special_education_section_at_most_25_percent_general", "Classes", "error",
+    QualityRule("Q-C10", "sped_25pct_general", "Classes", "error",
                 "Special Type 05 and General > 25% of Total (strict: exactly 25% passes)",
                 # 4 x General > Total: integer arithmetic, so exactly 25% is never an error
                 lambda c: (pl.col("Section Special Type") == SPECIAL_EDUCATION)
@@ -183,14 +183,14 @@ RULES: tuple[QualityRule, ...] = (
                 fix="Run Detail for section {Section ID} (" + _DETAIL_HOW + "); fix the students "
                 "with a blank Primary Disability in Section, or set Special Type 01 if it is not a "
                 "special education class."),
-    QualityRule("Q-C11", "alternative_classroom_in_alternative_school", "Classes", "review",
+    QualityRule("Q-C11", "alt_class_school", "Classes", "review",
                 "Special Type 02 in a school not classified A5 or A6",
                 lambda c: (pl.col("Section Special Type") == ALTERNATIVE_CLASSROOM)
                 & ~pl.col("State Classification").is_in(ALTERNATIVE_SCHOOLS),
                 "Alternative classroom in a school classified {State Classification}",
                 fix="Confirm the on-site alternative classroom, or change the section's Special "
                 "Type."),
-    QualityRule("Q-C12", "alternative_classroom_students_have_ilpa_or_iep", "Classes", "review",
+    QualityRule("Q-C12", "alt_class_ilpa_iep", "Classes", "review",
                 "Special Type 02 and a counted student has neither an active ILPA nor an active "
                 "locked IEP (an IEP can fulfil the ILPA requirement)",
                 lambda c: (pl.col("Section Special Type") == ALTERNATIVE_CLASSROOM)
@@ -199,43 +199,43 @@ RULES: tuple[QualityRule, ...] = (
                 "ILPA nor an active IEP",
                 fix="Students in an alternative classroom without an active ILPA or IEP: run "
                 "Detail for section {Section ID} and add the missing ILPA (or lock the IEP)."),
-    QualityRule("Q-S1", "certified_staff_have_epsb_id", "Staff", "error",
+    QualityRule("Q-S1", "epsb_id", "Staff", "error",
                 "EPSB ID blank and a certified Type (01, 02, 03, 06)",
                 lambda c: blank("EPSB ID") & pl.col("Type").is_in(c.certified_types),
                 "Certified staff without an EPSB ID",
                 fix="Add the EPSB ID as License Number on the person's active District Employment, "
                 "or correct the District Assignment type."),
-    QualityRule("Q-S2", "speech_therapist_certification_confirmed", "Staff", "review",
+    QualityRule("Q-S2", "speech_certified", "Staff", "review",
                 "Type = 05 (speech therapist)",
                 lambda c: pl.col("Type") == SPEECH_THERAPIST,
                 "Speech therapist (type 05)",
                 fix="Speech therapists need an EPSB ID only if certified: confirm it."),
-    QualityRule("Q-S3", "teachers_have_certified_type", "Staff", "review",
+    QualityRule("Q-S3", "teacher_type", "Staff", "review",
                 "Type 04 or 07 with the Teacher role",
                 lambda c: pl.col("Type").is_in(NOT_CERTIFIED_TYPES) & pl.col("Teacher Role"),
                 "Teacher role on a not-certified assignment type",
                 fix="A certified teacher, professor or placeholder should have assignment Type "
                 "01."),
-    QualityRule("Q-K1", "case_manager_has_staff_record", "Caseload", "error",
+    QualityRule("Q-K1", "manager_on_staff", "Caseload", "error",
                 "Case Manager Person ID present, Last Name blank",
                 lambda c: present("Case Manager Person ID") & blank("Case Manager Last Name"),
                 "No staff record found", lead_message=True,
                 fix="Add or extend the case manager's District Employment and District Assignment "
                 "(end date blank while employed)."),
-    QualityRule("Q-K2", "students_with_disability_have_case_manager", "Caseload", "error",
+    QualityRule("Q-K2", "has_case_manager", "Caseload", "error",
                 "the row with a blank Case Manager Person ID has Total > 0",
                 lambda c: pl.col("Case Manager Person ID").is_null() & (pl.col("Total") > 0),
                 "{Total} student(s) with a primary disability have no case manager",
                 fix="Assign a case manager to these students (a Team Member with role Case "
                 "Manager)."),
-    QualityRule("Q-K3", "caseload_students_have_iep_disability", "Caseload", "review",
+    QualityRule("Q-K3", "iep_disability", "Caseload", "review",
                 "General > 0",
                 lambda c: pl.col("General") > 0,
                 "{General} student(s) on the caseload have no locked, current IEP or no primary "
                 "disability",
                 fix="Students on a caseload without a locked, current IEP or primary disability: "
                 "lock or renew the IEP, or record the disability."),
-    QualityRule("Q-W1", "alternative_school_students_have_ilpa_or_iep", "Schoolwide", "review",
+    QualityRule("Q-W1", "alt_school_ilpa_iep", "Schoolwide", "review",
                 "classification A5/A6 and a counted student has neither an active ILPA nor an "
                 "active locked IEP on their attribute row",
                 lambda c: pl.col("State Classification").is_in(ALTERNATIVE_SCHOOLS)
@@ -244,7 +244,7 @@ RULES: tuple[QualityRule, ...] = (
                 "nor an active IEP",
                 fix="Alternative-school students without an active ILPA or IEP: add the missing "
                 "ILPA (or lock the IEP)."),
-    QualityRule("Q-I1", "primary_teacher_assigned_at_school", "Classes", "error",
+    QualityRule("Q-I1", "teacher_at_school", "Classes", "error",
                 "the primary teacher has a District Employment overlapping the school year but no "
                 "District Assignment at the section's school overlapping it",
                 lambda c: present(_TEACHER) & pl.col("_teacher_employed")
@@ -253,7 +253,7 @@ RULES: tuple[QualityRule, ...] = (
                 person=_TEACHER,
                 fix="Add a District Assignment at school {School Number} for person "
                 "{Primary Teacher Person ID}."),
-    QualityRule("Q-I2", "assignment_has_type", "Staff", "error",
+    QualityRule("Q-I2", "assignment_type", "Staff", "error",
                 "an active District Assignment with a blank Type",
                 lambda c: blank("Type"),
                 "District Assignment without a type",
@@ -351,8 +351,10 @@ def fill(template: str) -> pl.Expr:
 
 
 def generic(template: str) -> str:
-    """A template with its placeholders shown as `<Column>`: the fix text of a check."""
-    return _PLACEHOLDER.sub(lambda m: f"<{m.group(1)}>", template)
+    """A template with its placeholders shown as `[Column]`: the fix text of a check with
+    several findings. Not `<Column>`: the UI renders descriptions as Markdown, where that is
+    an HTML tag and vanishes."""
+    return _PLACEHOLDER.sub(lambda m: f"[{m.group(1)}]", template)
 
 
 def empty_findings() -> pl.DataFrame:
