@@ -42,6 +42,8 @@ one_school_refresh = dg.define_asset_job(
     "to the snapshot folder with the fixed records (empty = the current snapshot's folder); "
     "only that school's workbook in `latest` is replaced.",
     tags={RUN: ONE_SCHOOL_RUN},
+    # the launchpad opens with the one field filled in: the form, not an empty YAML editor
+    config={"ops": {op_name(SCHOOL_WORKBOOK): {"config": {"folder": ""}}}},
 )
 
 
