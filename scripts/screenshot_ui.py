@@ -41,8 +41,15 @@ mutation ($params: ExecutionParams!) {
   }
 }
 """
+LOGS = """
+query ($id: ID!) { logsForRun(runId: $id) { ... on EventConnection { events {
+  __typename ... on MessageEvent { message level }
+  ... on ExecutionStepFailureEvent { error { message } } } } } }
+"""
 STATUS = "query ($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
-REPO = "{ repositoriesOrError { ... on RepositoryConnection { nodes { name location { name } } } } }"
+REPO = """
+{ repositoriesOrError { ... on RepositoryConnection { nodes { name location { name } } } } }
+"""
 FAILING = """
 { assetNodes { assetKey { path } assetChecksOrError { ... on AssetChecks { checks {
     name executionForLatestMaterialization { evaluation { success severity } } } } } } }
@@ -62,7 +69,10 @@ def launch(ui: Dagit, selector: dict, job: str, config: dict, tags: dict[str, st
         status = ui.graphql(STATUS, {"id": run_id})["runOrError"]["status"]
         if status in ("SUCCESS", "FAILURE", "CANCELED"):
             if status != "SUCCESS":
-                raise SystemExit(f"{job} run {run_id} ended {status}")
+                events = ui.graphql(LOGS, {"id": run_id})["logsForRun"]["events"]
+                errors = [e.get("message", "") + str(e.get("error") or "") for e in events
+                          if e.get("level") == "ERROR"]
+                raise SystemExit(f"{job} run {run_id} ended {status}: " + "\n".join(errors))
             return run_id
         time.sleep(1)
     raise SystemExit(f"{job} run {run_id} did not finish in time")
