@@ -124,11 +124,12 @@ def main() -> None:
                 if n["assetKey"]["path"][0] == "lead" and c["executionForLatestMaterialization"]
                 and c["executionForLatestMaterialization"]["evaluation"]["success"] is False
                 and c["executionForLatestMaterialization"]["evaluation"]["severity"] == "ERROR"]
-            asset, check = failing[0]
+            # Q-K2 shows the students' Person IDs; otherwise the first failing error check
+            asset, check = next((f for f in failing if f[1].startswith("q_k2_")), failing[0])
             expanded = ",".join(f"global@global:{g}" for g in GROUPS)
             location = repo["location"]["name"]
             pages = {
-                "ui-lineage.png": (f"/asset-groups?expanded={expanded}", "1600,1000"),
+                "ui-lineage.png": (f"/asset-groups?expanded={expanded}", "1800,1200"),
                 "ui-school.png": (f"/assets/lead/school_workbook?view=partitions"
                                   f"&partition={school}", "1600,1000"),
                 "ui-check.png": (f"/assets/{asset}?view=checks&checkDetail={check}",
