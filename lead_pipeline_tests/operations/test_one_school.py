@@ -123,7 +123,12 @@ def test_runs_are_the_defined_jobs_and_register_the_schools(
                                 database=db, output=out)
     assert school.success, school.problems
     with dg.DagsterInstance.get() as instance:
+        ordered = list(reversed(instance.get_runs()))
         runs = [(r.job_name, r.tags.get("dagster/partition"), r.tags["lead/trigger"])
-                for r in reversed(instance.get_runs())]
+                for r in ordered]
+        labels = [(r.tags.get("lead/run"), r.tags.get("lead/snapshot_date"),
+                   r.tags.get("lead/school")) for r in ordered]
     assert runs == [("weekly_refresh", None, "command_line"),
                     ("one_school_refresh", OTHER, "command_line")]
+    # the runs list says which snapshot each used (added by the step that read its manifest)
+    assert labels == [("weekly", "2026-11-21", None), ("one_school", "2026-11-28", OTHER)]
