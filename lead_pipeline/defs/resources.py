@@ -42,16 +42,63 @@ class PipelineSettings(dg.ConfigurableResource):
     the same weeks over and over cannot fill the disk."""
 
 
+_SHARED: dict[str, tuple[duckdb.DuckDBPyConnection, int]] = {}
+"""The connection a run in this process holds open on each database file, and how many
+initialisations of the resource share it (Dagster may initialise a nested copy too)."""
+
+
 class LockedDuckDBResource(DuckDBResource):
     """DuckDBResource holding `<database>.lock` for the whole run (lib/dblock.py), so a UI
-    run and an in-process CLI refresh on the same file wait for each other."""
+    run and an in-process CLI refresh on the same file wait for each other.
+
+    For the run it also holds one connection open, and `get_connection` hands out cursors of
+    it: opening the file per step (and per input and output of each step) re-reads its catalog
+    and checkpoints it on every close, which was a second or more of a refresh's fixed cost.
+    A cursor is a connection of its own to the same database (its own transactions); outside
+    a run `get_connection` opens and closes the file as DuckDBResource does."""
 
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[object]:
         log = context.log.info if context.log else None
         with dblock.hold(self.database, on_wait=log), \
-                super().yield_for_execution(context) as resource:
+                super().yield_for_execution(context) as resource, self._held():
             yield resource
+
+    @contextmanager
+    def _held(self) -> Iterator[None]:
+        key = self.database
+        if key in _SHARED:
+            con, count = _SHARED[key]
+            _SHARED[key] = (con, count + 1)
+            opened = None
+        else:
+            opened = super().get_connection()
+            _SHARED[key] = (opened.__enter__(), 1)
+        try:
+            yield
+        finally:
+            con, count = _SHARED[key]
+            if count > 1:
+                _SHARED[key] = (con, count - 1)
+            else:
+                del _SHARED[key]
+                if opened is not None:
+                    opened.__exit__(None, None, None)
+                else:  # a nested copy left after the one that opened it
+                    con.close()
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        shared = _SHARED.get(self.database)
+        if shared is None:
+            with super().get_connection() as con:
+                yield con
+            return
+        cursor = shared[0].cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
 
 
 class SnapshotResource(dg.ConfigurableResource):
