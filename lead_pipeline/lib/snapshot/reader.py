@@ -371,8 +371,13 @@ class _TableLoader:
                 bad[f"parse:{c.name}"] = (
                     count, f"({r} IS NOT NULL AND NOT {_valid(c, r)})",
                     f"are not a {c.format}" if not c.is_id else f"are not an {c.format}")
+            # a value that parsed as its kind is digits, signs, separators and spaces: only
+            # text and the values that did not parse can hold a control character, so the
+            # regex runs on those alone (the count is the same, at a fraction of the cost)
+            unparsed = ("true" if c.kind is Kind.TEXT else
+                        f"NOT {_valid(c, r)}" if c.kind is Kind.FLAG else f"t.{q(c.name)} IS NULL")
             bad[f"control:{c.name}"] = (
-                f"count_if({_has_control(r)})", _has_control(r),
+                f"count_if({unparsed} AND {_has_control(r)})", _has_control(r),
                 "hold a control character (NUL or another invisible byte that is not a tab "
                 "or line break); fix them in the SIS and export again")
             if c.pattern is not None:
