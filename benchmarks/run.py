@@ -95,9 +95,11 @@ kw = {"school": args["school"]} if args.get("school") else {}
 o = run_refresh(Path(args["snapshot"]), output=Path(args["output"]),
                 database=Path(args["database"]), **kw)
 wall = time.time() - t0
+me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"success": o.success, "wall": wall, "steps": o.steps,
                   "spans": getattr(o, "step_spans", {}), "samples": samples,
-                  "peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+                  "peak": me.ru_maxrss * 1024,
+                  "cpu": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime,
                   "published": str(o.published)}))
 """
 
@@ -350,7 +352,8 @@ def bench(size: int, heavy: bool, with_floor: bool) -> Run | None:
         if with_floor:
             run.read_s, run.write_s = floor(snapshot, run.cells)
     print(f"{label}: full refresh {result['wall']:.1f} s (compute only {run.compute_s:.1f} s), "
-          f"peak {result['peak'] / 2**30:.2f} GiB, {run.cells:,} cells published")
+          f"{result['cpu']:.1f} s of CPU (both cores, workers included), peak "
+          f"{result['peak'] / 2**30:.2f} GiB, {run.cells:,} cells published")
     for stage, (secs, peak) in run.stages.items():
         print(f"  {stage:16s} {secs:7.2f} s   peak {peak / 2**20:7.0f} MiB")
     print(f"  workbooks: {run.lead_cells:,} cells in {run.workbook_s:.2f} s = "
