@@ -276,19 +276,21 @@ class Run:
 
 
 def table(runs: list[Run], with_floor: bool) -> str:
-    """The README's table: one line per district, seconds per stage, then the totals."""
-    head = ["students (schools)", *TABLE_STAGES, "full refresh", "compute only", "peak memory",
-            "one school", "workbook cells/s (xlsxwriter 1 core)", "floor", "refresh / floor"]
+    """The README's table: one line per district, seconds per stage, then the totals (the
+    floor's two columns only when it was measured)."""
+    head = ["students (schools)", *TABLE_STAGES, "full refresh", "compute only", "CPU",
+            "peak memory", "one school", "workbook cells/s (xlsxwriter 1 core)",
+            *(["floor", "refresh / floor"] if with_floor else [])]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in runs:
         fl = r.read_s + r.write_s
         cells = [r.label,
                  *(f"{r.stages.get(st, (0.0, 0))[0]:.1f}" for st in TABLE_STAGES),
                  f"{r.result['wall']:.1f} s", f"{r.compute_s:.1f} s",
+                 f"{r.result.get('cpu', 0.0):.1f} s",
                  f"{r.result['peak'] / 2**30:.2f} GiB", f"{r.school['wall']:.1f} s",
                  f"{r.rate / 1000:,.0f}k ({r.ref_rate / 1000:,.0f}k)",
-                 f"{fl:.1f} s" if with_floor else "-",
-                 f"{r.result['wall'] / fl:.2f}" if with_floor else "-"]
+                 *([f"{fl:.1f} s", f"{r.result['wall'] / fl:.2f}"] if with_floor else [])]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
