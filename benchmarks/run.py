@@ -1,13 +1,20 @@
 """Benchmark the refresh at district and state scale (not part of the unit tests).
 
-    python benchmarks/run.py --sizes 5000,100000,700000
+    python benchmarks/run.py --sizes 5000,100000,700000 --heavy 100000
 
 For each size: generate a district with the project's generator (cached under
 data/generated/bench-<size>/), run the full refresh in a fresh process, and print per stage
-the wall time and the peak resident memory during that stage, then the floor: DuckDB reading
-every snapshot table once plus xlsxwriter writing as many cells as the refresh published, and
-a one-school refresh (`run_school_refresh`, also in a fresh process) of the district's largest
-school after the full refresh. Last comes the markdown table the README "Speed" section shows.
+the wall time and the peak resident memory during that stage, the compute-only time (the
+refresh but its LEAD workbook step), the rate the workbooks were written at (cells a second,
+both cores together) beside xlsxwriter's own single-core rate measured in the same run on the
+same cells (the district workbook's values read back and written again by a plain
+`write_row` loop in one process), then the floor: DuckDB reading every snapshot table once
+plus xlsxwriter writing as many cells as the refresh published, and a one-school refresh
+(`run_school_refresh`, also in a fresh process) of the district's largest school after the
+full refresh. `--heavy SIZE` adds a discipline-heavy district of that size (one behavior
+incident per five students, data/generated/bench-<size>-heavy/), so KIAS weighs in. Last come
+the markdown tables the README "Speed" section shows: per stage, and every goal of issue 14
+with its figure.
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ import sys
 import tempfile
 import time
 import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,12 +57,17 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {mem} GiB"
 
 
-def generate(size: int) -> Path:
-    folder = ROOT / "data" / "generated" / f"bench-{size}"
+HEAVY_INCIDENTS = 0.2
+"""Behavior incidents per student of the discipline-heavy district."""
+
+
+def generate(size: int, heavy: bool = False) -> Path:
+    folder = ROOT / "data" / "generated" / (f"bench-{size}-heavy" if heavy else f"bench-{size}")
     if not (folder / "manifest.json").is_file():
         from lead_pipeline.lib.generator import generate as gen
 
-        gen(folder, size, seed=size, schools=SCHOOLS.get(size, max(3, size // 667)))
+        gen(folder, size, seed=size, schools=SCHOOLS.get(size, max(3, size // 667)),
+            incidents=HEAVY_INCIDENTS if heavy else None)
     return folder
 
 
@@ -81,9 +95,11 @@ kw = {"school": args["school"]} if args.get("school") else {}
 o = run_refresh(Path(args["snapshot"]), output=Path(args["output"]),
                 database=Path(args["database"]), **kw)
 wall = time.time() - t0
+me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"success": o.success, "wall": wall, "steps": o.steps,
                   "spans": getattr(o, "step_spans", {}), "samples": samples,
-                  "peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+                  "peak": me.ru_maxrss * 1024,
+                  "cpu": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime,
                   "published": str(o.published)}))
 """
 
@@ -161,6 +177,40 @@ def published_cells(folder: Path) -> int:
     return cells
 
 
+def lead_cells(published: Path) -> int:
+    """Cells of the LEAD workbooks (district, schools, detail): what the workbook step wrote."""
+    return sum(published_cells(published / part) for part in ("district", "schools", "detail")
+               if (published / part).is_dir())
+
+
+def xlsxwriter_rate(published: Path, limit: int = 3_000_000) -> tuple[int, float]:
+    """(cells, seconds) for xlsxwriter alone, on one core, to write the district workbook's
+    cells again (at most `limit`, the first rows of each sheet in proportion): its values read
+    back (calamine), then a plain `write_row` per row in constant_memory mode, as xlsxwriter's
+    documentation writes rows. The reference the workbook step's rate is measured against."""
+    import polars as pl
+    import xlsxwriter
+
+    book = next((published / "district").glob("*.xlsx"))
+    typed = pl.read_excel(book, sheet_id=0)
+    total = sum((df.height + 1) * df.width for df in typed.values())
+    share = min(1.0, limit / max(total, 1))
+    frames = {name: df.head(max(1, int(df.height * share))) for name, df in typed.items()}
+    cells = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        wb = xlsxwriter.Workbook(f"{tmp}/again.xlsx", {"constant_memory": True})
+        for name, df in frames.items():
+            ws = wb.add_worksheet(name)
+            ws.write_row(0, 0, df.columns)
+            for row, values in enumerate(df.iter_rows(), start=1):
+                ws.write_row(row, 0, values)
+            cells += (df.height + 1) * df.width
+        wb.close()
+        seconds = time.perf_counter() - t0
+    return cells, seconds
+
+
 def floor(snapshot: Path, cells: int) -> tuple[float, float]:
     """Seconds for DuckDB to read every table once and for xlsxwriter to write `cells`."""
     import duckdb
@@ -190,63 +240,159 @@ def floor(snapshot: Path, cells: int) -> tuple[float, float]:
 TABLE_STAGES = ["ingest", "staging", "reports", "checks", "LEAD workbooks", "KIAS", "publish"]
 
 
-def table(rows: list[tuple], with_floor: bool) -> str:
-    """The README's table: one line per size, seconds per stage, then the totals."""
-    head = ["students (schools)", *TABLE_STAGES, "full refresh", "peak memory", "one school",
-            "floor", "refresh / floor"]
+@dataclass
+class Run:
+    """One benchmarked district: its refresh, stages, cells and the references measured."""
+
+    label: str
+    size: int
+    result: dict
+    stages: dict[str, tuple[float, float]]
+    cells: int
+    lead_cells: int
+    school: dict
+    read_s: float = 0.0
+    write_s: float = 0.0
+    ref_cells: int = 0
+    ref_s: float = 0.0
+
+    @property
+    def workbook_s(self) -> float:
+        return self.stages.get("LEAD workbooks", (0.0, 0))[0]
+
+    @property
+    def compute_s(self) -> float:
+        """The refresh but its LEAD workbook step: reading, staging, reports, checks, KIAS,
+        publish, and Dagster's own bookkeeping."""
+        return self.result["wall"] - self.workbook_s
+
+    @property
+    def rate(self) -> float:
+        return self.lead_cells / self.workbook_s if self.workbook_s else 0.0
+
+    @property
+    def ref_rate(self) -> float:
+        return self.ref_cells / self.ref_s if self.ref_s else 0.0
+
+
+def table(runs: list[Run], with_floor: bool) -> str:
+    """The README's table: one line per district, seconds per stage, then the totals (the
+    floor's two columns only when it was measured)."""
+    head = ["students (schools)", *TABLE_STAGES, "full refresh", "compute only", "CPU",
+            "peak memory", "one school", "workbook cells/s (xlsxwriter 1 core)",
+            *(["floor", "refresh / floor"] if with_floor else [])]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for size, _, result, stages, _, read_s, write_s, school in rows:
-        fl = read_s + write_s
-        cells = [f"{size:,} ({SCHOOLS.get(size, '?'):,})",
-                 *(f"{stages.get(st, (0.0, 0))[0]:.1f}" for st in TABLE_STAGES),
-                 f"{result['wall']:.1f} s", f"{result['peak'] / 2**30:.2f} GiB",
-                 f"{school['wall']:.1f} s",
-                 f"{fl:.1f} s" if with_floor else "-",
-                 f"{result['wall'] / fl:.2f}" if with_floor else "-"]
+    for r in runs:
+        fl = r.read_s + r.write_s
+        cells = [r.label,
+                 *(f"{r.stages.get(st, (0.0, 0))[0]:.1f}" for st in TABLE_STAGES),
+                 f"{r.result['wall']:.1f} s", f"{r.compute_s:.1f} s",
+                 f"{r.result.get('cpu', 0.0):.1f} s",
+                 f"{r.result['peak'] / 2**30:.2f} GiB", f"{r.school['wall']:.1f} s",
+                 f"{r.rate / 1000:,.0f}k ({r.ref_rate / 1000:,.0f}k)",
+                 *([f"{fl:.1f} s", f"{r.result['wall'] / fl:.2f}"] if with_floor else [])]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def goals(runs: list[Run]) -> str:
+    """Issue 14's goals, each with the figure this run measured (blank: size not run)."""
+    by = {r.label.split(" ")[0]: r for r in runs if "heavy" not in r.label}
+
+    def get(label: str, what: Callable[[Run], str]) -> str:
+        return what(by[label]) if label in by else "not run"
+
+    rate = [r for r in runs if r.ref_rate]
+    best = max(rate, key=lambda r: r.lead_cells) if rate else None
+    rows = [
+        ("everything but workbook writing, 100,000 students", "≤ 3 s",
+         get("100,000", lambda r: f"{r.compute_s:.1f} s")),
+        ("full refresh, 5,000 students (the fixed cost)", "≤ 3 s",
+         get("5,000", lambda r: f"{r.result['wall']:.1f} s")),
+        ("full refresh, 100,000 students", "≤ 15 s",
+         get("100,000", lambda r: f"{r.result['wall']:.1f} s")),
+        ("full refresh, 700,000 students", "≤ 100 s",
+         get("700,000", lambda r: f"{r.result['wall']:.1f} s")),
+        ("peak memory, 700,000 students", "≤ 2 GiB",
+         get("700,000", lambda r: f"{r.result['peak'] / 2**30:.2f} GiB")),
+        ("one school, 100,000-student district", "≤ 1 s",
+         get("100,000", lambda r: f"{r.school['wall']:.1f} s")),
+        ("workbook cells per second, both cores together", "≥ 1.8 × xlsxwriter's single-core",
+         f"{best.rate:,.0f} = {best.rate / best.ref_rate:.2f} × {best.ref_rate:,.0f} "
+         f"({best.label})" if best else "not measured"),
+    ]
+    lines = ["| measure | goal | measured |", "|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    return "\n".join(lines)
+
+
+def load() -> str:
+    """The machine's load average (1, 5, 15 min): other work on it slows every figure."""
+    with open("/proc/loadavg") as fh:
+        return " ".join(fh.read().split()[:3])
+
+
+def bench(size: int, heavy: bool, with_floor: bool) -> Run | None:
+    label = f"{size:,} ({SCHOOLS.get(size, max(3, size // 667)):,})" + (
+        " discipline-heavy" if heavy else "")
+    snapshot = generate(size, heavy)
+    with tempfile.TemporaryDirectory(dir=ROOT / "data" / "generated") as tmp:
+        print(f"\n{label}: refreshing (load {load()})", flush=True)
+        result = refresh(snapshot, Path(tmp))
+        if not result["success"]:
+            print(f"{label}: refresh failed")
+            return None
+        published = Path(result["published"])
+        run = Run(label, size, result, per_stage(result), published_cells(published),
+                  lead_cells(published), {})
+        number = largest_school(published)
+        run.school = school_refresh(snapshot, Path(tmp), number)
+        if not run.school["success"]:
+            print(f"{label}: one-school refresh of {number} failed: {run.school['problems']}")
+            return None
+        run.ref_cells, run.ref_s = xlsxwriter_rate(published)
+        if with_floor:
+            run.read_s, run.write_s = floor(snapshot, run.cells)
+    print(f"{label}: full refresh {result['wall']:.1f} s (compute only {run.compute_s:.1f} s), "
+          f"{result['cpu']:.1f} s of CPU (both cores, workers included), peak "
+          f"{result['peak'] / 2**30:.2f} GiB, {run.cells:,} cells published")
+    for stage, (secs, peak) in run.stages.items():
+        print(f"  {stage:16s} {secs:7.2f} s   peak {peak / 2**20:7.0f} MiB")
+    print(f"  workbooks: {run.lead_cells:,} cells in {run.workbook_s:.2f} s = "
+          f"{run.rate:,.0f} cells/s on both cores; xlsxwriter alone on one core: "
+          f"{run.ref_cells:,} cells in {run.ref_s:.2f} s = {run.ref_rate:,.0f} cells/s "
+          f"(ratio {run.rate / run.ref_rate if run.ref_rate else 0:.2f})")
+    if with_floor:
+        fl = run.read_s + run.write_s
+        print(f"  floor: DuckDB reads every table {run.read_s:.2f} s + xlsxwriter writes "
+              f"{run.cells:,} cells {run.write_s:.2f} s = {fl:.2f} s; refresh / floor = "
+              f"{result['wall'] / fl:.2f}")
+    print(f"  one school ({number}): {run.school['wall']:.1f} s, "
+          f"peak {run.school['peak'] / 2**30:.2f} GiB (load now {load()})", flush=True)
+    return run
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="5000,100000,700000")
+    parser.add_argument("--heavy", type=int, default=100000, metavar="SIZE",
+                        help="also a discipline-heavy district of SIZE students (0: none)")
     parser.add_argument("--no-floor", action="store_true")
     args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
-    print(f"machine: {machine()}")
-    rows = []
-    for size in sizes:
-        t0 = time.perf_counter()
-        snapshot = generate(size)
-        gen_s = time.perf_counter() - t0
-        with tempfile.TemporaryDirectory(dir=ROOT / "data" / "generated") as tmp:
-            result = refresh(snapshot, Path(tmp))
-            if not result["success"]:
-                print(f"{size}: refresh failed")
-                return 1
-            stages = per_stage(result)
-            cells = published_cells(Path(result["published"]))
-            number = largest_school(Path(result["published"]))
-            school = school_refresh(snapshot, Path(tmp), number)
-            if not school["success"]:
-                print(f"{size}: one-school refresh of {number} failed: {school['problems']}")
-                return 1
-            read_s, write_s = (0.0, 0.0) if args.no_floor else floor(snapshot, cells)
-        rows.append((size, gen_s, result, stages, cells, read_s, write_s, school))
-        print(f"\n{size:,} students ({SCHOOLS.get(size, '?')} schools): full refresh "
-              f"{result['wall']:.1f} s, peak {result['peak'] / 2**30:.2f} GiB, "
-              f"{cells:,} cells published")
-        for stage, (secs, peak) in stages.items():
-            print(f"  {stage:16s} {secs:7.2f} s   peak {peak / 2**20:7.0f} MiB")
-        if not args.no_floor:
-            fl = read_s + write_s
-            print(f"  floor: DuckDB reads every table {read_s:.2f} s + xlsxwriter writes "
-                  f"{cells:,} cells {write_s:.2f} s = {fl:.2f} s; refresh / floor = "
-                  f"{result['wall'] / fl:.2f}")
-        print(f"  one school ({number}): {school['wall']:.1f} s, "
-              f"peak {school['peak'] / 2**30:.2f} GiB")
-    print(f"\nmachine: {machine()}\n")
-    print(table(rows, not args.no_floor))
+    plan = [(int(s), False) for s in args.sizes.split(",") if s]
+    if args.heavy:
+        plan.append((args.heavy, True))
+    print(f"machine: {machine()}, load {load()}")
+    runs = []
+    for size, heavy in plan:
+        run = bench(size, heavy, not args.no_floor)
+        if run is None:
+            return 1
+        runs.append(run)
+    print(f"\nmachine: {machine()}, load {load()}\n")
+    print(table(runs, not args.no_floor))
+    print()
+    print(goals(runs))
     return 0
 
 

@@ -37,8 +37,12 @@ def cmd_generate(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"lead-pipeline generate: {exc}", file=sys.stderr)
             return 2
+    if args.incidents is not None and not 0 <= args.incidents <= 1:
+        print(f"lead-pipeline generate: --incidents {args.incidents} is not within 0..1",
+              file=sys.stderr)
+        return 2
     summary = generate(Path(args.out), args.students, args.seed, rates=rates,
-                       schools=args.schools)
+                       schools=args.schools, incidents=args.incidents)
     total = sum(summary.rows.values())
     print(f"wrote {summary.out}: {summary.students} students, {summary.schools} schools, "
           f"{total:,} rows in {len(summary.rows)} tables, {summary.seconds:.1f} s")
@@ -134,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="number of schools (default: about one per 667 students)")
     gen.add_argument("--rate", action="append", default=[], metavar="RULE=FRACTION",
                      help="rate of a planted problem, e.g. Q-C1=0.05 (repeatable)")
+    gen.add_argument("--incidents", type=float, default=None, metavar="FRACTION",
+                     help="behavior incidents per student, e.g. 0.2 for a discipline-heavy "
+                     "district (default: 3-8%% per school)")
     gen.add_argument("--no-problems", action="store_true",
                      help="plant no problems at all (every rate 0)")
     gen.set_defaults(func=cmd_generate)

@@ -506,3 +506,17 @@ def test_summary_reports_the_run(tmp_path: Path) -> None:
     assert man["snapshotDate"] == "2025-11-15" and man["districtNumber"] == "034"
     enr = read_raw(s.out, "Enrollment")
     assert enr.filter(pl.col("serviceType") == "P").height >= 500
+
+
+def test_incidents_per_student_sets_the_discipline_volume(tmp_path: Path) -> None:
+    """--incidents 0.2 (the benchmark's discipline-heavy district): one incident per five
+    students of each school, against the default 3-8%."""
+    heavy = generate(tmp_path / "h", 2000, 5, rates=ProblemRates.zero(), schools=2,
+                     incidents=0.2)
+    usual = generate(tmp_path / "u", 2000, 5, rates=ProblemRates.zero(), schools=2)
+    assert 380 <= heavy.rows["BehaviorIncident"] <= 420
+    assert usual.rows["BehaviorIncident"] <= 0.08 * 2000 + 2 * 30
+    offenders = read_raw(heavy.out, "BehaviorRole").filter(pl.col("role") == "Offender")
+    assert offenders["personID"].n_unique() >= 0.15 * 2000
+    with pytest.raises(ValueError, match=r"within 0\.\.1"):
+        generate(tmp_path / "x", 100, 1, incidents=1.5)

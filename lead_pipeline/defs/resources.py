@@ -4,7 +4,7 @@ refresh builds from with the code tables it is read with.
 No `from __future__ import annotations` here: Dagster reads the resource classes' annotations
 at runtime (a string `ResourceDependency[...]` is not recognised as one)."""
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -42,16 +42,63 @@ class PipelineSettings(dg.ConfigurableResource):
     the same weeks over and over cannot fill the disk."""
 
 
+_SHARED: dict[str, tuple[duckdb.DuckDBPyConnection, int]] = {}
+"""The connection a run in this process holds open on each database file, and how many
+initialisations of the resource share it (Dagster may initialise a nested copy too)."""
+
+
 class LockedDuckDBResource(DuckDBResource):
     """DuckDBResource holding `<database>.lock` for the whole run (lib/dblock.py), so a UI
-    run and an in-process CLI refresh on the same file wait for each other."""
+    run and an in-process CLI refresh on the same file wait for each other.
+
+    For the run it also holds one connection open, and `get_connection` hands out cursors of
+    it: opening the file per step (and per input and output of each step) re-reads its catalog
+    and checkpoints it on every close, which was a second or more of a refresh's fixed cost.
+    A cursor is a connection of its own to the same database (its own transactions); outside
+    a run `get_connection` opens and closes the file as DuckDBResource does."""
 
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[object]:
         log = context.log.info if context.log else None
         with dblock.hold(self.database, on_wait=log), \
-                super().yield_for_execution(context) as resource:
+                super().yield_for_execution(context) as resource, self._held():
             yield resource
+
+    @contextmanager
+    def _held(self) -> Iterator[None]:
+        key = self.database
+        if key in _SHARED:
+            con, count = _SHARED[key]
+            _SHARED[key] = (con, count + 1)
+            opened = None
+        else:
+            opened = super().get_connection()
+            _SHARED[key] = (opened.__enter__(), 1)
+        try:
+            yield
+        finally:
+            con, count = _SHARED[key]
+            if count > 1:
+                _SHARED[key] = (con, count - 1)
+            else:
+                del _SHARED[key]
+                if opened is not None:
+                    opened.__exit__(None, None, None)
+                else:  # a nested copy left after the one that opened it
+                    con.close()
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        shared = _SHARED.get(self.database)
+        if shared is None:
+            with super().get_connection() as con:
+                yield con
+            return
+        cursor = shared[0].cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
 
 
 class SnapshotResource(dg.ConfigurableResource):
@@ -93,10 +140,14 @@ class SnapshotResource(dg.ConfigurableResource):
             raise dg.Failure(NO_CURRENT)
         return snap
 
-    def frames(self, names: Sequence[str]) -> dict[str, pl.DataFrame]:
-        """Tables of the run's snapshot as Polars frames."""
+    def frames(self, names: Sequence[str]) -> Mapping[str, pl.DataFrame]:
+        """Tables of the run's snapshot as Polars frames, each read from DuckDB the first time
+        a step asks for it: a step given every LEAD table reads only those its rules touch
+        (the Schoolwide step reads School, not Roster), which at state scale is gigabytes and
+        seconds less per step."""
         with self.duckdb.get_connection() as con:
-            return store.frames(con, list(names), schema=self._for_reports(con).schema)
+            schema = self._for_reports(con).schema
+        return _LazyFrames(self.duckdb, schema, list(names))
 
     def header(self) -> DistrictHeader:
         """The district's header facts every LEAD row starts with, and the report's dates."""
@@ -116,6 +167,31 @@ class SnapshotResource(dg.ConfigurableResource):
         if self._kias_codes is None:
             self._kias_codes = load_kias_codes(Path(self.reference_dir))
         return self._kias_codes
+
+
+class _LazyFrames(Mapping[str, pl.DataFrame]):
+    """`names` of a load's `schema`, each read (and kept) on first access."""
+
+    def __init__(self, duckdb: DuckDBResource, schema: str, names: list[str]) -> None:
+        self._duckdb, self._schema, self._names = duckdb, schema, names
+        self._read: dict[str, pl.DataFrame] = {}
+
+    def __getitem__(self, name: str) -> pl.DataFrame:
+        if name not in self._read:
+            if name not in self._names:
+                raise KeyError(name)
+            with self._duckdb.get_connection() as con:
+                self._read[name] = store.frames(con, [name], schema=self._schema)[name]
+        return self._read[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,7 @@ _MAX_DATA_ROWS = 1_048_575  # Excel's 1,048,576 rows minus the header row
 _MAX_COLUMNS = 16_384
 _MAX_TEXT = 32_767  # Excel's cell text limit; xlsxwriter truncates longer strings
 _ROWS_PER_BATCH = 2_048  # rows materialised as Python objects at a time
+_ROWS_PER_SLICE = 65_536  # rows whose cell values are computed (by Polars) at a time
 
 # Excel serial day numbers: 1970-01-01 is day 25569 counted from 1899-12-30. Serials below 61
 # (before 1900-03-01) are one less because Excel counts the non-existent 1900-02-29, the same
@@ -192,20 +193,28 @@ class WorkbookJob:
         return sum((spec.frame.height + 1) * spec.frame.width for spec in self.sheets)
 
 
-PARALLEL_CELLS = 1_000_000
-"""Below this many cells in all (about 4 s of writing) `write_workbooks` writes in-process:
-starting the worker processes (each imports Polars and xlsxwriter) would cost more than it saves."""
+PARALLEL_CELLS = 200_000
+"""Below this many cells in all (about a second of writing) `write_workbooks` writes
+in-process: starting a worker (it imports Polars and xlsxwriter) would cost more than it saves."""
+
+_BATCH_SHARE = 200
+"""Small jobs travel to a worker in batches of about 1/200 of all cells: few round trips, and
+the batches left at the end are small enough that both writers finish together."""
 
 
 def write_workbooks(jobs: Sequence[WorkbookJob], *, workers: int | None = None,
                     parallel_cells: int = PARALLEL_CELLS) -> list[Path]:
-    """Write independent workbooks, on up to `workers` processes (default: 2, or 1 on a one-core
+    """Write independent workbooks on up to `workers` cores (default: 2, or 1 on a one-core
     machine) when they hold at least `parallel_cells` cells; returns their paths in job order.
 
-    Workers are spawned (never forked from a process that holds DuckDB and Polars threads) and
-    receive each job's frames pickled. Jobs are handed out largest first, each to the first idle
-    worker, so a large district workbook runs beside the many small school workbooks. The files
-    are the same as written in-process: each is one `write_workbook` call.
+    This process is one of the writers: it starts `workers - 1` spawned processes (never
+    forked from a process that holds DuckDB and Polars threads), then writes the largest job
+    itself (the district workbook: the longest single job, started first) while the workers
+    take the other jobs, largest first, in batches. When it is done it takes the batches no
+    worker has started yet, from the smallest up, so every core writes until the last batch.
+    A worker receives only its own jobs' frames (pickled one batch at a time as it asks), the
+    largest job's frames never leave this process. The files are the same as written
+    in-process: each is one `write_workbook` call.
     """
     if workers is None:
         workers = min(2, os.cpu_count() or 1)
@@ -213,19 +222,32 @@ def write_workbooks(jobs: Sequence[WorkbookJob], *, workers: int | None = None,
         for job in jobs:
             _write_job(job)
         return [job.path for job in jobs]
-    # largest first; small jobs travel in batches of about 1% of the total to cut round trips
-    order = sorted(jobs, key=lambda job: -job.cells)
-    target = max(1, sum(job.cells for job in jobs) // 100)
+    first, *rest = sorted(jobs, key=lambda job: -job.cells)
+    target = max(1, sum(job.cells for job in rest) // _BATCH_SHARE)
     batches: list[list[WorkbookJob]] = []
-    for job in order:
+    for job in rest:
         if batches and sum(j.cells for j in batches[-1]) + job.cells <= target:
             batches[-1].append(job)
         else:
             batches.append([job])
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(batches)), mp_context=context) as pool:
-        for done in [pool.submit(_write_jobs, batch) for batch in batches]:
-            done.result()  # re-raises a worker's exception
+    with ProcessPoolExecutor(max_workers=min(workers - 1, len(batches)),
+                             mp_context=context) as pool:
+        # the pool hands a batch to a worker only when one is free (plus one queued each), so
+        # submitting all of them pickles no more than that
+        futures = [(pool.submit(_write_jobs, batch), batch) for batch in batches]
+        try:
+            _write_job(first)
+            for future, batch in reversed(futures):
+                if future.cancel():  # no worker has it yet: write it here
+                    _write_jobs(batch)
+        except BaseException:
+            for future, _ in futures:
+                future.cancel()  # stop at once rather than finish the others' batches
+            raise
+        for future, _ in futures:
+            if not future.cancelled():
+                future.result()  # re-raises a worker's exception
     return [job.path for job in jobs]
 
 
@@ -266,14 +288,20 @@ def _write_sheet(
 
     writers = _writers(ws)
     plan = [(writers[lane.kind], lane.column, formats.get(lane.kind)) for lane in lanes]
-    values = frame.select(lane.expr.alias(f"_lane{i}") for i, lane in enumerate(lanes))
+    exprs = [lane.expr.alias(f"_lane{i}") for i, lane in enumerate(lanes)]
 
-    # The hot loop: Polars builds row tuples in Rust in batches; per cell only a null test and
-    # the column's own writer. Rows arrive in order, as constant_memory requires.
-    for row, cells in enumerate(values.iter_rows(buffer_size=_ROWS_PER_BATCH), start=1):
-        for (write, col, fmt), value in zip(plan, cells, strict=True):
-            if value is not None:
-                write(row, col, value, fmt)
+    # The hot loop: Polars computes the cell values of a slice of rows at a time (so only one
+    # slice's values are ever held beside the frame) and builds row tuples in Rust; per cell
+    # only a null test and the column's own writer. Rows arrive in order, as constant_memory
+    # requires.
+    row = 1
+    for offset in range(0, n_rows, _ROWS_PER_SLICE):
+        values = frame.slice(offset, _ROWS_PER_SLICE).select(exprs)
+        for cells in values.iter_rows(buffer_size=_ROWS_PER_BATCH):
+            for (write, col, fmt), value in zip(plan, cells, strict=True):
+                if value is not None:
+                    write(row, col, value, fmt)
+            row += 1
 
 
 def _insert_chart(workbook: xlsxwriter.Workbook, ws: Worksheet, spec: SheetSpec) -> None:
@@ -301,17 +329,28 @@ def _insert_chart(workbook: xlsxwriter.Workbook, ws: Worksheet, spec: SheetSpec)
 
 
 def _writers(ws: Worksheet) -> dict[str, Callable[..., Any]]:
-    """Bound xlsxwriter methods per lane kind; dates are numbers carrying a date format."""
+    """Bound xlsxwriter methods per lane kind; dates are numbers carrying a date format.
+
+    The cell methods behind xlsxwriter's public ones (`write_number` is `_write_number` behind
+    a decorator that accepts "A1" cell names and re-packs the arguments): the values here are
+    already of the right type and the cells are (row, column) numbers, so the decorator's work
+    is pure overhead on millions of cells. The public method is used if a version lacks them.
+    """
 
     def write_rich(row: int, col: int, value: str, fmt: Format | None) -> None:
         _write_text(ws, row, col, value, fmt)
 
+    def direct(name: str) -> Callable[..., Any]:
+        method = getattr(ws, f"_{name}", None)
+        return method if callable(method) else getattr(ws, name)
+
+    number = direct("write_number")
     return {
-        _TEXT: ws.write_string,
-        _NUMBER: ws.write_number,
-        _DATE: ws.write_number,
-        _DATETIME: ws.write_number,
-        _BOOL: ws.write_boolean,
+        _TEXT: direct("write_string"),
+        _NUMBER: number,
+        _DATE: number,
+        _DATETIME: number,
+        _BOOL: direct("write_boolean"),
         _RICH: write_rich,
     }
 

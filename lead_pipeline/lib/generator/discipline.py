@@ -121,7 +121,8 @@ def build_discipline(ctx: SchoolContext, st: Students, btypes: pl.DataFrame,
     pool = np.flatnonzero(st.stable & ~young)
     if len(pool) < 3:
         return
-    n_inc = max(3, round(st.n * rng.uniform(0.03, 0.08)))
+    share = rng.uniform(0.03, 0.08)  # drawn even when fixed: the other draws stay the same
+    n_inc = max(3, round(st.n * (share if ctx.plan.incidents is None else ctx.plan.incidents)))
     if ctx.school.index == 0:
         n_inc = max(n_inc, 30)
     days = cal.year.instructional_dates

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -60,8 +60,12 @@ def _district_frames(plan: DistrictPlan, ref: Codes) -> dict[str, pl.DataFrame]:
 def generate(out: Path, students: int, seed: int = 0, *, rates: ProblemRates | None = None,
              schools: int | None = None, end_year: int = 2027,
              snapshot_date: dt.date | None = None, district_number: str = "165",
-             district_name: str = "Bluegrass County Public Schools") -> GenerationSummary:
+             district_name: str = "Bluegrass County Public Schools",
+             incidents: float | None = None) -> GenerationSummary:
     """Write a district snapshot folder to `out` (see docs/snapshot-format.md) and planted.json.
+
+    `incidents`: behavior incidents per student (0.2 makes a discipline-heavy district, where
+    KIAS weighs in); default a random 3-8% per school.
 
     Same arguments give byte-identical files: each school draws from its own seeded stream,
     and ids are handed out in school order.
@@ -72,6 +76,10 @@ def generate(out: Path, students: int, seed: int = 0, *, rates: ProblemRates | N
     ref = load_codes()
     plan = build_plan(students, schools, end_year, snapshot_date, district_number,
                       district_name, ref)
+    if incidents is not None:
+        if not 0 <= incidents <= 1:
+            raise ValueError(f"incidents per student must be within 0..1, not {incidents}")
+        plan = replace(plan, incidents=incidents)
     planter = Planter(rates)
     ids = Ids()
     streams = np.random.SeedSequence(seed).spawn(len(plan.schools))

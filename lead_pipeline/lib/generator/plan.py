@@ -77,6 +77,8 @@ class DistrictPlan:
     end_year: int
     snapshot_date: dt.date
     schools: tuple[SchoolPlan, ...]
+    incidents: float | None = None
+    """Behavior incidents per student of a school; None: a random 3-8% per school."""
 
     @property
     def included_schools(self) -> tuple[SchoolPlan, ...]:

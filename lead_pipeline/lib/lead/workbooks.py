@@ -164,8 +164,23 @@ def write_all(folder: Path, district_number: str, reports: LeadReports,
     a large refresh writes them on two processes (lib.excel.write_workbooks)."""
     jobs = [district_job(folder, district_number, reports, properties,
                          qa.district_sheets() if qa else ())]
+    # each report split by School Number in one pass, not filtered once per school (1,500
+    # schools at state scale); school_job's filter then keeps every row of the part
+    parts = {name: _by_school(getattr(reports, name)) for name in ("classes", "staff",
+                                                                  "schoolwide")}
     for number in reports.schoolwide["School Number"].to_list():
-        jobs.append(school_job(folder, number, reports, properties,
+        mine = LeadReports(*(parts[name].get(number, getattr(reports, name).clear())
+                             for name in ("classes", "staff")), reports.caseload.clear(),
+                           parts["schoolwide"].get(number, reports.schoolwide.clear()),
+                           reports.detail.clear())
+        jobs.append(school_job(folder, number, mine, properties,
                                qa.school_sheets(number) if qa else ()))
     jobs += detail_jobs(folder, reports.detail, properties)
     return write_workbooks(jobs, workers=workers, parallel_cells=parallel_cells)
+
+
+def _by_school(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """The rows of each School Number, in their order (a null School Number is no school's)."""
+    return {key[0]: part for key, part in frame.partition_by(
+        "School Number", as_dict=True, maintain_order=True).items()
+        if isinstance(key[0], str)}
