@@ -7,6 +7,7 @@ import dagster as dg
 
 from lead_pipeline.defs.lead.assets import DETAIL
 from lead_pipeline.defs.lead.school_refresh import SCHOOL_REFRESH
+from lead_pipeline.defs.operations.freshness import FRESHNESS_CHECK
 from lead_pipeline.defs.snapshot.assets import CANDIDATE
 
 WEEKLY = "weekly_refresh"
@@ -22,7 +23,9 @@ def op_name(key: dg.AssetKey) -> str:
 
 weekly_refresh = dg.define_asset_job(
     WEEKLY,
-    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(SCHOOL_REFRESH),
+    # the freshness check is Dagster's freshness sensor's to run (defs/operations/freshness.py)
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(SCHOOL_REFRESH)
+    - dg.AssetSelection.checks(FRESHNESS_CHECK),
     description="Every school in one run: load the snapshot folder (run config "
     f"ops.{op_name(CANDIDATE)}.config.folder), promote it if it passes the blocking checks, "
     "build the LEAD and KIAS outputs, publish them whole and move `latest`.",
