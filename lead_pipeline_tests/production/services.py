@@ -35,9 +35,11 @@ DEPLOY = project_root() / "deploy"
 
 def instance_home(home: Path, **run_monitoring: int) -> Path:
     """DAGSTER_HOME holding deploy/dagster.yaml; `run_monitoring` values replace the shipped
-    ones (tests poll every few seconds instead of 15)."""
+    ones (tests poll every few seconds instead of 15). Called again on the same home, it
+    changes only the values given."""
     home.mkdir(parents=True, exist_ok=True)
-    config = yaml.safe_load((DEPLOY / "dagster.yaml").read_text())
+    mine = home / "dagster.yaml"
+    config = yaml.safe_load((mine if mine.exists() else DEPLOY / "dagster.yaml").read_text())
     config["run_monitoring"].update(run_monitoring)
     (home / "dagster.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     return home
