@@ -258,7 +258,9 @@ def test_killed_daemon_then_restored_backup_fail_the_run_keep_history_and_tick_a
     failed = d.finished_run_for("2026-11-21")
     assert failed["runId"] == killed["runId"] and failed["status"] == "FAILURE"
     message = d.mail("weekly_refresh failed (snapshot 2026-11-21)")
-    assert "Exceeded maximum runtime" in text(message)
+    body = text(message)
+    assert f"Run:             {killed['runId']}" in body
+    assert f"Canceling due to exceeding maximum runtime of {KILLED_LIMIT} seconds" in body
 
     # ... then the daemon is restarted with the limit back, and a schedule that ticks every
     # minute (the default stays Sundays 03:00): its own tick refreshes the newest folder

@@ -71,7 +71,7 @@ def _snapshot_of(context: dg.RunFailureSensorContext) -> tuple[str, str]:
 
 def _problems(context: dg.RunFailureSensorContext) -> list[str]:
     """The run's error lines in order: what its steps logged as errors (a blocking check's
-    findings), then why steps and the run failed."""
+    findings), then why steps failed, why the run was ended, and the run's failure."""
     lines: list[str] = []
     failures: list[str] = []
     for entry in context.instance.all_logs(context.dagster_run.run_id):
@@ -88,6 +88,9 @@ def _problems(context: dg.RunFailureSensorContext) -> list[str]:
             # "dagster._core.errors.DagsterAssetCheckFailedError: 1 blocking …" -> "1 blocking …"
             said = said.split(": ", 1)[1] if said.split(": ", 1)[0].count(".") > 1 else said
             failures.append(f"step {event.step_key}: {said}")
+        elif event.event_type == dg.DagsterEventType.RUN_CANCELING:
+            # run monitoring ending a run whose worker died: "… exceeding maximum runtime …"
+            failures.append(entry.message or "")
     failures.append(context.failure_event.message or "")
     return alert_text.problem_lines([*lines, *failures])
 
