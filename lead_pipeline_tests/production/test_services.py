@@ -206,6 +206,8 @@ def test_a_rejected_snapshot_sends_the_failure_e_mail_with_ids_and_counts_only(
     problems = body.split("First problems:\n", 1)[1]
     assert "Roster.startDate: 1 value(s) are not a date" in problems
     assert "rosterID=800 (row 1)" in problems
+    assert "  - check snapshot/candidate values_parse failed: 1 findings, 1 rows\n" in problems
+    assert "  - step snapshot__candidate: 1 blocking asset check failed" in problems
     for private in ("2026-13-01", "Ann", "Student", "0000000001", "2021-03-04"):
         assert private not in body
 

@@ -71,8 +71,10 @@ def _snapshot_of(context: dg.RunFailureSensorContext) -> tuple[str, str]:
 
 def _problems(context: dg.RunFailureSensorContext) -> list[str]:
     """The run's error lines in order: what its steps logged as errors (a blocking check's
-    findings), then why steps failed, why the run was ended, and the run's failure."""
+    findings), the blocking checks that failed with their counts, why steps failed and why run
+    monitoring ended the run; the run's own failure message only when nothing else said why."""
     lines: list[str] = []
+    checks: list[str] = []
     failures: list[str] = []
     for entry in context.instance.all_logs(context.dagster_run.run_id):
         event = entry.dagster_event
@@ -81,18 +83,26 @@ def _problems(context: dg.RunFailureSensorContext) -> list[str]:
             if entry.level >= logging.ERROR and not entry.user_message.startswith(
                     "Dependencies for step"):
                 lines.append(entry.user_message)
+        elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.asset_check_evaluation_data
+            if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
+                counts = ", ".join(f"{evaluation.metadata[k].value} {k}" for k in
+                                   ("findings", "rows") if k in evaluation.metadata)
+                checks.append(f"check {evaluation.asset_key.to_user_string()} "
+                              f"{evaluation.check_name} failed" + (f": {counts}" if counts else ""))
         elif event.event_type == dg.DagsterEventType.STEP_FAILURE:
             error = event.step_failure_data.error
             cause = error.cause if error and error.cause else error
             said = cause.message.strip() if cause else "failed"
             # "dagster._core.errors.DagsterAssetCheckFailedError: 1 blocking …" -> "1 blocking …"
             said = said.split(": ", 1)[1] if said.split(": ", 1)[0].count(".") > 1 else said
-            failures.append(f"step {event.step_key}: {said}")
+            failures.append(f"step {event.step_key}: {said.splitlines()[0].rstrip(':')}")
         elif event.event_type == dg.DagsterEventType.RUN_CANCELING:
             # run monitoring ending a run whose worker died: "… exceeding maximum runtime …"
             failures.append(entry.message or "")
-    failures.append(context.failure_event.message or "")
-    return alert_text.problem_lines([*lines, *failures])
+    if not failures:
+        failures.append(context.failure_event.message or "")
+    return alert_text.problem_lines([*lines, *checks, *failures])
 
 
 @dg.run_failure_sensor(
