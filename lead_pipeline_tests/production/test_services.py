@@ -48,7 +48,9 @@ from lead_pipeline_tests.production.services import (
     wait_for,
 )
 
-pytestmark = pytest.mark.skipif(postgres.bindir() is None, reason=postgres.INSTALL_HINT)
+pytestmark = [pytest.mark.skipif(postgres.bindir() is None, reason=postgres.INSTALL_HINT),
+              # one worker runs them, in order: each builds on the deployment the last left
+              pytest.mark.xdist_group("production-services")]
 
 RUNTIME_LIMIT = 900
 """run_monitoring.max_runtime_seconds of the tests' instance while runs must finish (a refresh
