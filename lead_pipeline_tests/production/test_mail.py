@@ -113,9 +113,11 @@ def test_a_server_that_is_down_or_silent_is_given_up_within_the_timeout() -> Non
         quiet = mail.MailSettings("127.0.0.1", silent.getsockname()[1], "a@x.test",
                                   ("b@x.test",), "none")
         started = time.monotonic()
-        with pytest.raises(TimeoutError):
+        # the greeting's read times out: smtplib says so as TimeoutError or, once connected,
+        # as SMTPServerDisconnected("… timed out"); the alert sensor catches both
+        with pytest.raises((TimeoutError, smtplib.SMTPServerDisconnected), match="timed out"):
             mail.send(quiet, "s", "b", timeout=1.0)
-        assert time.monotonic() - started < 5
+        assert time.monotonic() - started < 10
 
 
 def test_the_alert_sensor_logs_a_failed_send_and_goes_on(
