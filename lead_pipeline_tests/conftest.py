@@ -8,7 +8,8 @@ halves:
   the pipeline writes — LEAD_DATABASE, LEAD_OUTPUT_DIR, LEAD_SNAPSHOTS_ROOT — are pointed at a
   fresh temporary folder of this process (each pytest-xdist worker imports it and gets its
   own), whatever a developer's shell had; so are the read-only inputs at the checkout's
-  data/sample and data/reference; DAGSTER_HOME is removed. Subprocesses inherit all of it. The
+  data/sample and data/reference; DAGSTER_HOME, the alert (LEAD_SMTP_*) and other deployment
+  settings are removed. Subprocesses inherit all of it. The
   folder is removed when the session ends.
 - A guard: the controller records the checkout's data/ tree when the session starts and
   compares it when the session finishes; anything created, changed or removed there fails the
@@ -50,6 +51,15 @@ READ_ONLY_INPUTS = {
 for _name, _path in {**WRITE_TARGETS, **READ_ONLY_INPUTS}.items():
     os.environ[_name] = str(_path)
 os.environ.pop("DAGSTER_HOME", None)
+
+DEPLOYMENT_SETTINGS = ("LEAD_SMTP_", "LEAD_SCHEDULE_CRON", "LEAD_SENSOR_INTERVAL_SECONDS",
+                       "LEAD_ALERT_INTERVAL_SECONDS", "LEAD_FRESHNESS_INTERVAL_SECONDS",
+                       "LEAD_SNAPSHOT_OVERDUE_DAYS", "LEAD_WEBSERVER_URL", "DAGSTER_PG_")
+"""A deployment's other settings (README "Running in production"): removed, so a shell holding
+a production environment file neither mails real people nor reaches its database; the
+production tests set their own."""
+for _name in [n for n in os.environ if n.startswith(DEPLOYMENT_SETTINGS)]:
+    del os.environ[_name]
 
 
 def _remove_scratch() -> None:

@@ -253,7 +253,12 @@ def shows_the_operations(data: dict, auto: dict) -> None:
     assert schedule["executionTimezone"] == "America/New_York"
     assert schedule["pipelineName"] == "weekly_refresh"
     assert schedule["scheduleState"]["status"] == "RUNNING"
-    (sensor,) = auto["sensorsOrError"]["results"]
-    assert sensor["name"] == "new_snapshot_sensor"
+    sensors = {s["name"]: s for s in auto["sensorsOrError"]["results"]}
+    assert set(sensors) == {"new_snapshot_sensor", "refresh_failure_email",
+                            "snapshot_overdue_email", "snapshot_freshness_sensor"}
+    # alerts are off without LEAD_SMTP_* (conftest's environment has none)
+    assert sensors["refresh_failure_email"]["sensorState"]["status"] == "STOPPED"
+    assert sensors["snapshot_overdue_email"]["sensorState"]["status"] == "STOPPED"
+    sensor = sensors["new_snapshot_sensor"]
     assert sensor["targets"][0]["pipelineName"] == "weekly_refresh"
     assert sensor["sensorState"]["status"] == "STOPPED"

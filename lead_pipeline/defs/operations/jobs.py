@@ -8,6 +8,7 @@ import dagster as dg
 
 from lead_pipeline.defs.lead.assets import DETAIL
 from lead_pipeline.defs.lead.partitions import SCHOOL_WORKBOOK
+from lead_pipeline.defs.operations.freshness import FRESHNESS_CHECK
 from lead_pipeline.defs.operations.tags import ONE_SCHOOL as ONE_SCHOOL_RUN
 from lead_pipeline.defs.operations.tags import RUN
 from lead_pipeline.defs.operations.tags import WEEKLY as WEEKLY_RUN
@@ -26,7 +27,9 @@ def op_name(key: dg.AssetKey) -> str:
 
 weekly_refresh = dg.define_asset_job(
     WEEKLY,
-    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(SCHOOL_WORKBOOK),
+    # the freshness check is Dagster's freshness sensor's to run (defs/operations/freshness.py)
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(SCHOOL_WORKBOOK)
+    - dg.AssetSelection.checks(FRESHNESS_CHECK),
     description="The weekly refresh, every school in one run: loads a snapshot folder (launch "
     "form: `folder` of snapshot/candidate; empty = the bundled or configured snapshot), checks "
     "it, builds the LEAD workbooks and the KIAS extract and publishes them together, moving "

@@ -5,6 +5,7 @@ same snapshot would be refreshed twice (once on arrival, again at 03:00). An ope
 prefers refreshing on arrival starts this sensor and stops the schedule in the UI; the choice
 persists in DAGSTER_HOME. The cursor is the folders already seen, so starting the sensor does
 not re-run the folders that were there before: on its first tick it refreshes only the newest.
+It looks every 60 s, or every LEAD_SENSOR_INTERVAL_SECONDS.
 """
 
 import json
@@ -15,10 +16,12 @@ from lead_pipeline.defs.operations.jobs import run_config, weekly_refresh
 from lead_pipeline.defs.operations.schedules import skip_message
 from lead_pipeline.defs.operations.tags import SENSOR, SNAPSHOT, SNAPSHOT_DATE, TRIGGER
 from lead_pipeline.defs.resources import PipelineSettings
+from lead_pipeline.lib.environment import seconds
 from lead_pipeline.lib.snapshot.arrivals import arrivals
 
 
-@dg.sensor(name="new_snapshot_sensor", job=weekly_refresh, minimum_interval_seconds=60,
+@dg.sensor(name="new_snapshot_sensor", job=weekly_refresh,
+           minimum_interval_seconds=seconds("LEAD_SENSOR_INTERVAL_SECONDS", 60),
            default_status=dg.DefaultSensorStatus.STOPPED,
            description="Starts the weekly refresh as soon as a new snapshot folder (one holding "
            "manifest.json) appears in the snapshots folder (LEAD_SNAPSHOTS_ROOT, by default "

@@ -19,6 +19,7 @@ from lead_pipeline.defs.operations.tags import RUN, SNAPSHOT, SNAPSHOT_DATE, WEE
 from lead_pipeline.defs.resources import PipelineSettings, SnapshotResource
 from lead_pipeline.lib import markdown
 from lead_pipeline.lib.snapshot import store
+from lead_pipeline.lib.snapshot.arrivals import arrival_time
 from lead_pipeline.lib.snapshot.findings import Check, Finding
 from lead_pipeline.lib.snapshot.integrity import accept
 from lead_pipeline.lib.snapshot.reader import load_folder
@@ -97,6 +98,7 @@ def candidate(context: dg.AssetExecutionContext, config: SnapshotConfig,
     m = result.manifest
     tag_run(context, {RUN: WEEKLY, SNAPSHOT: str(folder),
                       SNAPSHOT_DATE: str(m.snapshot_date) if m else "unknown"})
+    arrived = arrival_time(folder)
     context.log.info(
         f"load {load_id} of {folder}: {len(result.present)} tables, "
         f"{sum(result.row_counts.values())} rows, {len(result.blocking)} blocking finding(s)")
@@ -114,6 +116,9 @@ def candidate(context: dg.AssetExecutionContext, config: SnapshotConfig,
         "notes": dg.MetadataValue.md("\n".join(f"- {n}" for n in result.notes) or "none"),
         "tables": dg.MetadataValue.int(len(result.present)),
         "dagster/row_count": dg.MetadataValue.int(sum(result.row_counts.values())),
+        # when the folder arrived, which the freshness check reads (defs/operations/freshness.py)
+        **({"dagster/last_updated_timestamp": dg.MetadataValue.timestamp(arrived)}
+           if arrived is not None else {}),
     })
     for check in BLOCKING:
         yield _check_result(check, result.findings, CANDIDATE)

@@ -45,3 +45,12 @@ def arrivals(root: Path | str) -> list[Arrival]:
 def newest(root: Path | str) -> Arrival | None:
     found = arrivals(root)
     return found[-1] if found else None
+
+
+def arrival_time(folder: Path | str) -> float | None:
+    """When the snapshot in `folder` arrived: the modification time of its manifest.json (the
+    weekend copy writes it last), as a Unix timestamp; None without one."""
+    try:
+        return (Path(folder) / "manifest.json").stat().st_mtime
+    except OSError:
+        return None
