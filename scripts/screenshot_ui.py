@@ -129,7 +129,7 @@ def main() -> None:
             expanded = ",".join(f"global@global:{g}" for g in GROUPS)
             location = repo["location"]["name"]
             pages = {
-                "ui-lineage.png": (f"/asset-groups?expanded={expanded}", "1800,1200"),
+                "ui-lineage.png": (f"/asset-groups?expanded={expanded}", "2000,1700"),
                 "ui-school.png": (f"/assets/lead/school_workbook?view=partitions"
                                   f"&partition={school}", "1600,1000"),
                 "ui-check.png": (f"/assets/{asset}?view=checks&checkDetail={check}",
