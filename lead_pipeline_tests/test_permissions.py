@@ -22,7 +22,7 @@ import pytest
 
 from lead_pipeline.lib.paths import project_root
 from lead_pipeline.lib.permissions import PRIVATE_UMASK, restrict_umask
-from lead_pipeline_tests.webserver import Dagit, _free_port, stop_group
+from lead_pipeline_tests.webserver import Dagit, free_port, stop_group
 
 ROOT = project_root()
 OPEN_UMASK = 0o022
@@ -101,7 +101,7 @@ def test_lp_ui_instance_is_private(tmp_path: Path):
     home.chmod(0o755)  # as git checks dagster_home/ out
     shutil.copy(ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
     (home / "dagster.yaml").chmod(0o644)
-    port = _free_port()
+    port = free_port()
     log = (tmp_path / "lp-ui.log").open("wb")
     proc = subprocess.Popen(
         [str(ROOT / "lp"), "ui"], cwd=ROOT,

@@ -19,7 +19,8 @@ from typing import Any
 from lead_pipeline.lib.paths import project_root
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -46,7 +47,7 @@ def dagster_dev(home: Path, env: dict[str, str] | None = None,
     stop the whole process group afterwards."""
     home.mkdir(parents=True, exist_ok=True)
     shutil.copy(project_root() / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
-    port = _free_port()
+    port = free_port()
     dagster = Path(sys.executable).with_name("dagster")
     log = (home / "dagster-dev.log").open("wb")
     proc = subprocess.Popen(

@@ -21,6 +21,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from lead_pipeline_tests.webserver import free_port
+
 INSTALL_HINT = ("PostgreSQL's server is not installed (no /usr/lib/postgresql/*/bin/initdb); "
                 ".ci/run installs it with `apt-get install -y postgresql`")
 
@@ -30,12 +32,6 @@ def bindir() -> Path | None:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
                    key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0)
     return Path(found[-1]).parent if found else None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import email
 import email.policy
-import json
 import os
 import signal
 import subprocess
@@ -18,7 +17,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ import yaml
 from aiosmtpd.controller import Controller
 
 from lead_pipeline.lib.paths import project_root
-from lead_pipeline_tests.production.postgres import free_port
+from lead_pipeline_tests.webserver import Dagit, free_port
 
 BIN = Path(sys.executable).parent
 DEPLOY = project_root() / "deploy"
@@ -129,20 +128,12 @@ def start_daemon(env: dict[str, str], log_dir: Path) -> Service:
                  env, log_dir)
 
 
-@dataclass
-class Webserver:
-    service: Service
-    url: str
-    calls: list[str] = field(default_factory=list)
+class Webserver(Dagit):
+    """The production webserver process and its GraphQL endpoint (Dagit's client)."""
 
-    def graphql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        body = json.dumps({"query": query, "variables": variables or {}}).encode()
-        request = urllib.request.Request(f"{self.url}/graphql", data=body,
-                                         headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=60) as response:
-            payload = json.loads(response.read())
-        assert "errors" not in payload, payload["errors"]
-        return payload["data"]
+    def __init__(self, service: Service, url: str):
+        super().__init__(url)
+        self.service = service
 
 
 def start_webserver(env: dict[str, str], log_dir: Path, timeout: float = 120) -> Webserver:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from lead_pipeline.lib.paths import project_root
-from lead_pipeline_tests.production.postgres import free_port
+from lead_pipeline_tests.webserver import free_port
 
 ROOT = project_root()
 SYSTEMD = ROOT / "deploy" / "systemd"

@@ -20,8 +20,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from lead_pipeline.defs.operations import alerts
 from lead_pipeline.lib import alert_text, mail
-from lead_pipeline_tests.production.postgres import free_port
 from lead_pipeline_tests.production.services import Mailbox, smtp_server, text
+from lead_pipeline_tests.webserver import free_port
 
 
 def test_settings_come_from_the_environment() -> None:
