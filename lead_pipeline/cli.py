@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from lead_pipeline.lib import paths, permissions
+from lead_pipeline.lib.districts import is_district
 from lead_pipeline.lib.snapshot.findings import clean
 
 
@@ -41,8 +42,15 @@ def cmd_generate(args: argparse.Namespace) -> int:
         print(f"lead-pipeline generate: --incidents {args.incidents} is not within 0..1",
               file=sys.stderr)
         return 2
+    if not is_district(args.district):
+        print(f"lead-pipeline generate: --district {args.district!r} is not three digits",
+              file=sys.stderr)
+        return 2
     summary = generate(Path(args.out), args.students, args.seed, rates=rates,
-                       schools=args.schools, incidents=args.incidents)
+                       schools=args.schools, incidents=args.incidents,
+                       **({} if args.district == "165" else {
+                           "district_number": args.district,
+                           "district_name": f"District {args.district} Public Schools"}))
     total = sum(summary.rows.values())
     print(f"wrote {summary.out}: {summary.students} students, {summary.schools} schools, "
           f"{total:,} rows in {len(summary.rows)} tables, {summary.seconds:.1f} s")
@@ -141,6 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--incidents", type=float, default=None, metavar="FRACTION",
                      help="behavior incidents per student, e.g. 0.2 for a discipline-heavy "
                      "district (default: 3-8%% per school)")
+    gen.add_argument("--district", default="165", metavar="NNN",
+                     help="state district number of the snapshot (default 165)")
     gen.add_argument("--no-problems", action="store_true",
                      help="plant no problems at all (every rate 0)")
     gen.set_defaults(func=cmd_generate)

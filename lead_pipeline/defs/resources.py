@@ -15,16 +15,33 @@ import polars as pl
 from dagster_duckdb import DuckDBResource
 from pydantic import Field, PrivateAttr
 
+from lead_pipeline.defs.districts import MULTI
 from lead_pipeline.defs.io import DuckDBFrameIOManager
-from lead_pipeline.lib import dblock, paths
+from lead_pipeline.lib import dblock, districts, paths
 from lead_pipeline.lib.codes import Codes, load_codes
 from lead_pipeline.lib.kias.reference import KiasCodes, load_kias_codes
 from lead_pipeline.lib.lead.staging import DistrictHeader, district_header
 from lead_pipeline.lib.snapshot import store
+from lead_pipeline.lib.snapshot.arrivals import newest
 
 NO_SNAPSHOT = "no snapshot has passed integrity yet: refresh the snapshot stage"
 NO_CURRENT = ("no current snapshot: name a snapshot folder in the run config or run the weekly "
               "refresh first")
+NO_DISTRICT = ("this deployment serves many districts (LEAD_MULTI_DISTRICT=1) and the run names "
+               "none: launch it for a district's partition (the weekly refresh) or a "
+               "<district>-<school> partition (one school)")
+
+
+def run_district(context: dg.InitResourceContext) -> str | None:
+    """The district a run works for in multi-district mode (its partition or `lead/district`
+    tag, lib/districts.py); None for a single district and outside runs (sensors, schedules)."""
+    run = context.dagster_run
+    if not MULTI or run is None:
+        return None
+    try:
+        return districts.of_run(run.tags)
+    except districts.DistrictError as exc:
+        raise dg.Failure(str(exc)) from None
 
 
 class PipelineSettings(dg.ConfigurableResource):
@@ -40,6 +57,47 @@ class PipelineSettings(dg.ConfigurableResource):
     keep_count: int = 16
     """At most this many publications are kept (the newest), whatever their age: republishing
     the same weeks over and over cannot fill the disk."""
+
+    _district: str | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._district = run_district(context)
+
+    @property
+    def district(self) -> str | None:
+        """The run's district in multi-district mode (None for a single district)."""
+        return self._district
+
+    @property
+    def output(self) -> Path:
+        """The output tree this run publishes into: `output_dir`, or the district's tree in it
+        (lib/districts.py). Every step that writes files uses this, never `output_dir`."""
+        if not MULTI:
+            return Path(self.output_dir)
+        if self._district is None:
+            raise dg.Failure(NO_DISTRICT)
+        return districts.output(self.output_dir, self._district)
+
+    def default_snapshot(self) -> Path:
+        """The folder a weekly run loads when its launch form leaves `folder` empty:
+        `snapshot_dir`, or in multi-district mode the district's newest snapshot folder."""
+        if not MULTI:
+            return Path(self.snapshot_dir)
+        arrival = newest(self.arrivals_root)
+        if arrival is None:
+            raise dg.Failure(f"no snapshot folder for district {self._district} in "
+                             f"{self.arrivals_root}: copy one there or name it in `folder`")
+        return arrival.path
+
+    @property
+    def arrivals_root(self) -> Path:
+        """Where this run's snapshot folders arrive: `snapshots_root`, or the district's
+        folder in it."""
+        if not MULTI:
+            return Path(self.snapshots_root)
+        if self._district is None:
+            raise dg.Failure(NO_DISTRICT)
+        return districts.snapshots(self.snapshots_root, self._district)
 
 
 _SHARED: dict[str, tuple[duckdb.DuckDBPyConnection, int]] = {}
@@ -57,22 +115,47 @@ class LockedDuckDBResource(DuckDBResource):
     A cursor is a connection of its own to the same database (its own transactions); outside
     a run `get_connection` opens and closes the file as DuckDBResource does."""
 
+    _district_database: str | None = PrivateAttr(default=None)
+
+    @property
+    def path(self) -> str:
+        """The file this resource opens: `database`, or in multi-district mode the run's
+        district's file (lib/districts.py); a multi-district run naming no district stops
+        here, before any file is opened."""
+        if not MULTI:
+            return self.database
+        if self._district_database is None:
+            raise dg.Failure(NO_DISTRICT)
+        return self._district_database
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        # called on the copy Dagster hands to the run's steps, so the district is set there
+        district = run_district(context)
+        if district is not None:
+            path = districts.database(self.database, district)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._district_database = str(path)
+
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[object]:
         log = context.log.info if context.log else None
-        with dblock.hold(self.database, on_wait=log), \
-                super().yield_for_execution(context) as resource, self._held():
-            yield resource
+        with super().yield_for_execution(context) as resource:
+            assert isinstance(resource, LockedDuckDBResource)
+            if MULTI and resource._district_database is None:
+                yield resource  # a sensor's or schedule's resources: no file at all
+                return
+            with dblock.hold(resource.path, on_wait=log), resource._held():
+                yield resource
 
     @contextmanager
     def _held(self) -> Iterator[None]:
-        key = self.database
+        key = self.path
         if key in _SHARED:
             con, count = _SHARED[key]
             _SHARED[key] = (con, count + 1)
             opened = None
         else:
-            opened = super().get_connection()
+            opened = self._connect()
             _SHARED[key] = (opened.__enter__(), 1)
         try:
             yield
@@ -88,10 +171,25 @@ class LockedDuckDBResource(DuckDBResource):
                     con.close()
 
     @contextmanager
-    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        shared = _SHARED.get(self.database)
-        if shared is None:
+    def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection of its own to `path`: DuckDBResource's (with its retries) on `database`,
+        the same settings on a district's file."""
+        if self.path == self.database:
             with super().get_connection() as con:
+                yield con
+            return
+        con = duckdb.connect(self.path, config={"custom_user_agent": "dagster",
+                                                **self.connection_config})
+        try:
+            yield con
+        finally:
+            con.close()
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        shared = _SHARED.get(self.path)
+        if shared is None:
+            with self._connect() as con:
                 yield con
             return
         cursor = shared[0].cursor()

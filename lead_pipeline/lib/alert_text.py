@@ -51,19 +51,24 @@ class FailedRun:
     trigger: str
     problems: Sequence[str]
     url: str = ""
+    district: str | None = None
+    """The run's district on a multi-district deployment (docs/statewide.md)."""
 
 
 def failure_subject(run: FailedRun) -> str:
     snapshot = run.snapshot_date or "date unknown"
-    return f"[lead_pipeline] {run.job} failed (snapshot {snapshot})"
+    where = f" for district {run.district}" if run.district else ""
+    return f"[lead_pipeline] {run.job} failed{where} (snapshot {snapshot})"
 
 
 def failure_body(run: FailedRun) -> str:
     lines = [
-        f"The run of {run.job} failed; nothing was published by it: the last good snapshot "
-        "and the published reports are unchanged.",
+        f"The run of {run.job}{f' for district {run.district}' if run.district else ''} "
+        "failed; nothing was published by it: the last good snapshot and the published "
+        "reports are unchanged.",
         "",
         f"Job:             {run.job}",
+        *([f"District:        {run.district}"] if run.district else []),
         f"Run:             {run.run_id}",
         f"Snapshot folder: {run.folder or 'unknown'}",
         f"Snapshot date:   {run.snapshot_date or 'unknown'}",

@@ -14,6 +14,7 @@ import dagster as dg
 import polars as pl
 from pydantic import Field
 
+from lead_pipeline.defs.districts import DISTRICTS
 from lead_pipeline.defs.resources import PipelineSettings, SnapshotResource
 from lead_pipeline.defs.snapshot.assets import table_key
 from lead_pipeline.lib.kias import columns, output, population, validation
@@ -85,7 +86,8 @@ def _skipped(current: store.CurrentSnapshot) -> dict[str, dg.MetadataValue]:
     return {} if FAMILY in current.families else {"skipped": dg.MetadataValue.text(SKIPPED)}
 
 
-@dg.asset(key=CANDIDATES, group_name=EXTRACT, kinds=KINDS, deps=SNAPSHOT_DEPS,
+@dg.asset(partitions_def=DISTRICTS,
+          key=CANDIDATES, group_name=EXTRACT, kinds=KINDS, deps=SNAPSHOT_DEPS,
           description="docs/kias.md §2: one row per resolution of a student (any role) on a "
           "complete event dated in the window, for a student with an enrollment in the incident's "
           "school on that date that is not State Exclude / No Show / excluded grade or "
@@ -123,7 +125,8 @@ def candidates(context: dg.AssetExecutionContext, config: KiasConfig,
     return found
 
 
-@dg.asset(key=EXTRACT_KEY, group_name=EXTRACT, kinds=KINDS,
+@dg.asset(partitions_def=DISTRICTS,
+          key=EXTRACT_KEY, group_name=EXTRACT, kinds=KINDS,
           ins={"found": dg.AssetIn(CANDIDATES)},
           description="docs/kias.md §4: the state file's rows, one per student, event and state "
           "resolution code (A1: same codes summed, different codes separate rows), the 42 "
@@ -144,7 +147,8 @@ def extract(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
     return rows
 
 
-@dg.asset(key=VALIDATION, group_name=EXTRACT, kinds=KINDS, ins={"found": dg.AssetIn(CANDIDATES)},
+@dg.asset(partitions_def=DISTRICTS,
+          key=VALIDATION, group_name=EXTRACT, kinds=KINDS, ins={"found": dg.AssetIn(CANDIDATES)},
           description="docs/kias.md §7: V1/V2 findings, one per resolution of a student with a "
           "weapon code 100-500 on the event whose firearm discipline method does not fit the "
           "student's IDEA status on the incident date (missing counts as invalid); the rows of "
@@ -159,7 +163,8 @@ def kias_validation(context: dg.AssetExecutionContext, snapshot: SnapshotResourc
     return rows
 
 
-@dg.asset(key=FILES, group_name=OUTPUTS, kinds={"csv", "html", "excel"},
+@dg.asset(partitions_def=DISTRICTS,
+          key=FILES, group_name=OUTPUTS, kinds={"csv", "html", "excel"},
           ins={"rows": dg.AssetIn(EXTRACT_KEY), "found": dg.AssetIn(VALIDATION)},
           deps=[table_key("District")],
           description="`kias/KIAS_NNN.csv` (the state file), `kias/KIAS_NNN.html` "
@@ -177,7 +182,7 @@ def files(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
     district = tables["District"]
     number = district["number"][0] if district.height else current.district_number or "district"
     year = f"{current.end_year - 1}-{current.end_year % 100:02d}"
-    folder = run_staging(settings.output_dir, context.run.run_id) / "kias"
+    folder = run_staging(settings.output, context.run.run_id) / "kias"
     try:
         paths = output.write_files(
             folder, number, rows, found,

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import dagster as dg
 import polars as pl
 
+from lead_pipeline.defs.districts import DISTRICTS
 from lead_pipeline.defs.kias.assets import VALIDATION
 from lead_pipeline.defs.metadata import id_table
 from lead_pipeline.lib.kias.validation import RULE_COLUMN, RULES
@@ -26,7 +27,7 @@ FIRST_ID_COLUMNS = ["Resolution ID", "Person ID", "Event ID", "Building ID",
 @dg.multi_asset_check(
     specs=[dg.AssetCheckSpec(rule.check_name, asset=VALIDATION, blocking=False,
                              description=f"{rule.id}: {rule.title} (docs/kias.md §7).",
-                             metadata={"rule": rule.id})
+                             metadata={"rule": rule.id}, partitions_def=DISTRICTS)
            for rule in RULES],
     name="kias_validation_rules", can_subset=True,
     ins={"found": dg.AssetIn(VALIDATION)},

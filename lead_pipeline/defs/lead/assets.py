@@ -7,9 +7,10 @@ import dagster as dg
 import polars as pl
 from pydantic import Field
 
+from lead_pipeline.defs.districts import DISTRICTS
 from lead_pipeline.defs.lead.inputs import LEAD_TABLES, SNAPSHOT_DEPS, run_started
 from lead_pipeline.defs.lead.partitions import add_school_partitions
-from lead_pipeline.defs.resources import SnapshotResource
+from lead_pipeline.defs.resources import PipelineSettings, SnapshotResource
 from lead_pipeline.lib.lead import reports, staging
 from lead_pipeline.lib.lead.preview import preview_markdown
 
@@ -25,20 +26,22 @@ SCHOOLWIDE = dg.AssetKey(["lead", "schoolwide"])
 DETAIL = dg.AssetKey(["lead", "detail"])
 
 
-@dg.asset(key=STG_SECTIONS, group_name=STAGING, kinds=KINDS, deps=SNAPSHOT_DEPS,
+@dg.asset(partitions_def=DISTRICTS,
+          key=STG_SECTIONS, group_name=STAGING, kinds=KINDS, deps=SNAPSHOT_DEPS,
           description="L-1…L-5, L-22: the sections in the reports, with school, calendar, "
           "course, dates (last day = Section End Date) and primary teacher; teacher names only "
           "for active staff at the section's school (L-20). Registers the included schools' "
           "numbers as partitions of lead/school_workbook.")
-def stg_sections(context: dg.AssetExecutionContext, snapshot: SnapshotResource
-                 ) -> pl.DataFrame:
+def stg_sections(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
+                 settings: PipelineSettings) -> pl.DataFrame:
     tables, codes = snapshot.frames(LEAD_TABLES), snapshot.codes()
     add_school_partitions(context.instance, staging.included_schools(tables, codes)["number"]
-                          .drop_nulls().to_list())
+                          .drop_nulls().to_list(), settings.district)
     return staging.stg_sections(tables, codes, snapshot.header())
 
 
-@dg.asset(key=STG_SECTION_STUDENTS, group_name=STAGING, kinds=KINDS,
+@dg.asset(partitions_def=DISTRICTS,
+          key=STG_SECTION_STUDENTS, group_name=STAGING, kinds=KINDS,
           ins={"sections": dg.AssetIn(STG_SECTIONS)}, deps=SNAPSHOT_DEPS,
           description="L-6…L-15, L-23: one row per section and student counted on the "
           "section's last day, with the chosen enrollment, state grade, disability, EL, gifted, "
@@ -64,7 +67,8 @@ _COUNTED = dg.AssetIn(STG_SECTION_STUDENTS,
                       metadata={"columns": list(reports.COUNTED_COLUMNS)})
 
 
-@dg.asset(key=CLASSES, group_name=REPORTS, kinds=KINDS,
+@dg.asset(partitions_def=DISTRICTS,
+          key=CLASSES, group_name=REPORTS, kinds=KINDS,
           ins={"sections": _SECTIONS, "students": _COUNTED},
           description="Classes: one row per included section with its count block, sorted by "
           "school name, calendar, structure, course number, section number (docs/lead.md §4).")
@@ -74,7 +78,8 @@ def classes(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
                                                snapshot.header(), run_started(context)))
 
 
-@dg.asset(key=STAFF, group_name=REPORTS, kinds=KINDS, deps=SNAPSHOT_DEPS,
+@dg.asset(partitions_def=DISTRICTS,
+          key=STAFF, group_name=REPORTS, kinds=KINDS, deps=SNAPSHOT_DEPS,
           description="Staff: one row per active staff person (L-20) x school x type x alt "
           "type from the latest such assignment, with the EPSB ID (L-21).")
 def staff(context: dg.AssetExecutionContext, snapshot: SnapshotResource) -> pl.DataFrame:
@@ -82,7 +87,8 @@ def staff(context: dg.AssetExecutionContext, snapshot: SnapshotResource) -> pl.D
                                              snapshot.header(), run_started(context)))
 
 
-@dg.asset(key=CASELOAD, group_name=REPORTS, kinds=KINDS, ins={"students": _COUNTED},
+@dg.asset(partitions_def=DISTRICTS,
+          key=CASELOAD, group_name=REPORTS, kinds=KINDS, ins={"students": _COUNTED},
           deps=SNAPSHOT_DEPS,
           description="Caseload (district level): one row per case manager (L-23) and one with "
           "a blank Person ID for students with a disability and no case manager.")
@@ -92,7 +98,8 @@ def caseload(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
                             snapshot.header(), run_started(context))
 
 
-@dg.asset(key=SCHOOLWIDE, group_name=REPORTS, kinds=KINDS,
+@dg.asset(partitions_def=DISTRICTS,
+          key=SCHOOLWIDE, group_name=REPORTS, kinds=KINDS,
           ins={"students": _COUNTED}, deps=SNAPSHOT_DEPS,
           description="Schoolwide: one row per included school over its distinct students.")
 def schoolwide(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
@@ -108,7 +115,8 @@ class DetailConfig(dg.Config):
         "'enter the SectionID desired').")
 
 
-@dg.asset(key=DETAIL, group_name=REPORTS, kinds=KINDS,
+@dg.asset(partitions_def=DISTRICTS,
+          key=DETAIL, group_name=REPORTS, kinds=KINDS,
           ins={"sections": _SECTIONS, "students": _STUDENTS},
           description="Detail: student-level rows of the requested sections only (run config "
           "section_ids); empty when none was requested.")

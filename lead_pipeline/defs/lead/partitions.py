@@ -11,7 +11,8 @@ one-school build. Both record the same metadata (`school_metadata`): school name
 date and folder, the file, and its finding counts.
 
 The partitions are dynamic (a district opens and closes schools): the weekly refresh registers
-the included schools of its snapshot as it stages them (`lead/stg_sections`).
+the included schools of its snapshot as it stages them (`lead/stg_sections`). With many districts
+(lib/districts.py) a partition is `<district>-<school>`, and its run works on that district.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import dagster as dg
+
+from lead_pipeline.lib.districts import school_key
 
 SCHOOL_WORKBOOK = dg.AssetKey(["lead", "school_workbook"])
 GROUP = "school_workbooks"
@@ -28,10 +31,13 @@ SCHOOLS = dg.DynamicPartitionsDefinition(name=SCHOOLS_NAME)
 WEEKLY_BUILD, ONE_SCHOOL_BUILD = "weekly refresh", "one-school refresh"
 
 
-def add_school_partitions(instance: dg.DagsterInstance, numbers: list[str]) -> list[str]:
-    """Add the school numbers not yet partitions; returns the ones added."""
+def add_school_partitions(instance: dg.DagsterInstance, numbers: list[str],
+                          district: str | None = None) -> list[str]:
+    """Add the schools not yet partitions; returns the keys added. In multi-district mode a
+    school's key is `<district>-<school>` (lib/districts.py): district 165's school 010 and
+    district 275's school 010 are different workbooks."""
     have = set(instance.get_dynamic_partitions(SCHOOLS_NAME))
-    new = sorted({n for n in numbers if n} - have)
+    new = sorted({school_key(district, n) for n in numbers if n} - have)
     if new:
         instance.add_dynamic_partitions(SCHOOLS_NAME, new)
     return new

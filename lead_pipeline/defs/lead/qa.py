@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 import dagster as dg
 import polars as pl
 
+from lead_pipeline.defs.districts import DISTRICTS
 from lead_pipeline.defs.io import table_of
 from lead_pipeline.defs.lead.assets import (
     CASELOAD,
@@ -121,7 +122,8 @@ def result_description(rule: QualityRule, found: pl.DataFrame, new: int | None,
     return f"{head}. Fix: {fix_text(rule, found)}"
 
 
-@dg.asset(key=FINDINGS, group_name=QA, kinds={"polars", "duckdb"}, ins=_INS,
+@dg.asset(partitions_def=DISTRICTS,
+          key=FINDINGS, group_name=QA, kinds={"polars", "duckdb"}, ins=_INS,
           deps=[table_key(name) for name in _EMPLOYMENT],
           description="Every finding of the Q- rules (docs/lead.md §5) on this refresh, one row "
           "per finding with the Issues sheet columns (docs/outputs.md); the same rows as the "
@@ -149,7 +151,7 @@ def build_quality_checks(rules: Sequence[QualityRule] = RULES) -> dg.AssetChecks
             rule.check_name, asset=REPORT_KEYS[rule.report], blocking=False,
             description=f"{rule.id} ({rule.level}, {rule.report}): {rule.description}. "
             f"Fix: {generic(rule.fix)}",
-            metadata={"rule": rule.id, "level": rule.level},
+            metadata={"rule": rule.id, "level": rule.level}, partitions_def=DISTRICTS,
             additional_deps=[FINDINGS])
         for rule in rules
     ]

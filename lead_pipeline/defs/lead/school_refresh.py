@@ -14,6 +14,7 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
+from lead_pipeline.defs.districts import MULTI
 from lead_pipeline.defs.lead.partitions import (
     GROUP,
     ONE_SCHOOL_BUILD,
@@ -32,6 +33,7 @@ from lead_pipeline.defs.operations.tags import (
 from lead_pipeline.defs.publish.assets import LATEST
 from lead_pipeline.defs.resources import PipelineSettings, SnapshotResource
 from lead_pipeline.lib import markdown
+from lead_pipeline.lib.districts import split_school_key
 from lead_pipeline.lib.lead.school import SchoolRefreshError, refresh_school
 
 
@@ -58,12 +60,12 @@ class SchoolRefreshConfig(dg.Config):
 def school_workbook(context: dg.AssetExecutionContext, config: SchoolRefreshConfig,
                     snapshot: SnapshotResource, settings: PipelineSettings
                     ) -> dg.MaterializeResult:
-    school = context.partition_key
+    _, school = split_school_key(context.partition_key, MULTI)  # settings hold the district
     folder = config.folder or snapshot.current().folder
-    tag_run(context, {RUN: ONE_SCHOOL, SCHOOL: school, SNAPSHOT: str(folder)})
+    tag_run(context, {RUN: ONE_SCHOOL, SCHOOL: school, SNAPSHOT: str(folder)}, settings.district)
     with snapshot.duckdb.get_connection() as con:
         try:
-            out = refresh_school(Path(folder).resolve(), school, Path(settings.output_dir), con,
+            out = refresh_school(Path(folder).resolve(), school, settings.output, con,
                                  run_id=context.run.run_id, codes=snapshot.codes())
         except SchoolRefreshError as exc:
             for line in exc.problems:

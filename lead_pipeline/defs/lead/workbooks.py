@@ -4,6 +4,7 @@ into the run's staging folder; `publish/latest` makes them visible all at once."
 import dagster as dg
 import polars as pl
 
+from lead_pipeline.defs.districts import DISTRICTS
 from lead_pipeline.defs.lead.assets import CASELOAD, CLASSES, DETAIL, SCHOOLWIDE, STAFF
 from lead_pipeline.defs.lead.inputs import run_started
 from lead_pipeline.defs.lead.qa import FINDINGS
@@ -20,7 +21,8 @@ _IN = {name: dg.AssetIn(key) for name, key in {
     "detail": DETAIL, "findings": FINDINGS}.items()}
 
 
-@dg.asset(key=WORKBOOKS, group_name="lead_workbooks", kinds={"excel"}, ins=_IN,
+@dg.asset(partitions_def=DISTRICTS,
+          key=WORKBOOKS, group_name="lead_workbooks", kinds={"excel"}, ins=_IN,
           description="The week's LEAD workbooks: `district/LEAD_District_NNN.xlsx` (Classes, "
           "Staff, Caseload, Schoolwide, Issues, Changes, Trend), `schools/LEAD_NNN.xlsx` for "
           "every included school (its rows only) and `detail/LEAD_Detail_ID.xlsx` for requested "
@@ -37,7 +39,7 @@ def workbooks(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
             schoolwide["School Number"].to_list(), end_year=header.end_year)
         trend = history.trend(con, findings, header.district_number, header.snapshot_date,
                               [rule.id for rule in RULES])
-    folder = run_staging(settings.output_dir, context.run.run_id)
+    folder = run_staging(settings.output, context.run.run_id)
     folder.mkdir(parents=True, exist_ok=True)
     reports = LeadReports(classes, staff, caseload, schoolwide, detail)
     qa = QaSheets(findings, district_changes, school_changes, trend)

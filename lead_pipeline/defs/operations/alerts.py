@@ -11,17 +11,19 @@ and the refresh runs themselves never wait on mail.
 
 import logging
 import smtplib
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 import dagster as dg
 
+from lead_pipeline.defs.districts import MULTI
 from lead_pipeline.defs.lead.partitions import SCHOOL_WORKBOOK
 from lead_pipeline.defs.operations.freshness import FRESHNESS_CHECK, OVERDUE_DAYS
 from lead_pipeline.defs.operations.jobs import one_school_refresh, op_name, weekly_refresh
 from lead_pipeline.defs.operations.tags import SNAPSHOT, SNAPSHOT_DATE, TRIGGER
 from lead_pipeline.defs.resources import PipelineSettings
 from lead_pipeline.defs.snapshot.assets import CANDIDATE
-from lead_pipeline.lib import alert_text, mail
+from lead_pipeline.lib import alert_text, districts, mail
 from lead_pipeline.lib.environment import seconds, text
 
 try:
@@ -68,6 +70,14 @@ def _snapshot_of(context: dg.RunFailureSensorContext) -> tuple[str, str]:
                 folder = folder or str(getattr(materialization.metadata.get("folder"),
                                                "value", ""))
     return folder, date
+
+
+def _district(tags: Mapping[str, str]) -> str | None:
+    """The failed run's district with many districts (its tag or partition), else None."""
+    try:
+        return districts.of_run(tags) if MULTI else None
+    except districts.DistrictError:
+        return None
 
 
 def _problems(context: dg.RunFailureSensorContext) -> list[str]:
@@ -120,7 +130,7 @@ def refresh_failure_email(context: dg.RunFailureSensorContext) -> None:
     failed = alert_text.FailedRun(
         job=run.job_name, run_id=run.run_id, folder=folder, snapshot_date=date,
         trigger=run.tags.get(TRIGGER, run.tags.get("dagster/sensor_name", "")),
-        problems=_problems(context), url=WEBSERVER_URL)
+        problems=_problems(context), url=WEBSERVER_URL, district=_district(run.tags))
     _send(context, alert_text.failure_subject(failed), alert_text.failure_body(failed))
 
 

@@ -9,10 +9,11 @@ import dagster as dg
 from lead_pipeline.defs.lead.assets import DETAIL
 from lead_pipeline.defs.lead.partitions import SCHOOL_WORKBOOK
 from lead_pipeline.defs.operations.freshness import FRESHNESS_CHECK
+from lead_pipeline.defs.operations.tags import DISTRICT, RUN, SNAPSHOT, SNAPSHOT_DATE, TRIGGER
 from lead_pipeline.defs.operations.tags import ONE_SCHOOL as ONE_SCHOOL_RUN
-from lead_pipeline.defs.operations.tags import RUN
 from lead_pipeline.defs.operations.tags import WEEKLY as WEEKLY_RUN
 from lead_pipeline.defs.snapshot.assets import CANDIDATE
+from lead_pipeline.lib.snapshot.arrivals import Arrival
 
 WEEKLY = "weekly_refresh"
 ONE_SCHOOL = "one_school_refresh"
@@ -65,3 +66,13 @@ def run_config(folder: str, *, sections: list[int] | None = None,
 def school_run_config(folder: str) -> dict[str, object]:
     """The one-school refresh's run config: the snapshot folder holding the fixed records."""
     return {"ops": {op_name(SCHOOL_WORKBOOK): {"config": {"folder": folder}}}}
+
+
+def run_request(arrival: Arrival, trigger: str, district: str | None = None,
+                run_key: str | None = None) -> dg.RunRequest:
+    """The weekly refresh of `arrival` (for `district`'s partition with many districts), tagged
+    with what started it and which snapshot it loads; the schedule's requests too."""
+    return dg.RunRequest(
+        run_key=run_key, run_config=run_config(str(arrival.path)), partition_key=district,
+        tags={TRIGGER: trigger, SNAPSHOT: str(arrival.path),
+              SNAPSHOT_DATE: arrival.snapshot_date, **({DISTRICT: district} if district else {})})

@@ -16,6 +16,7 @@ import dagster as dg
 import duckdb
 import polars as pl
 
+from lead_pipeline.defs.districts import DISTRICTS
 from lead_pipeline.defs.kias.assets import FILES as KIAS_FILES
 from lead_pipeline.defs.lead.assets import SCHOOLWIDE
 from lead_pipeline.defs.lead.partitions import SCHOOL_WORKBOOK, WEEKLY_BUILD, school_metadata
@@ -23,6 +24,7 @@ from lead_pipeline.defs.lead.qa import FINDINGS
 from lead_pipeline.defs.lead.workbooks import WORKBOOKS
 from lead_pipeline.defs.resources import PipelineSettings, SnapshotResource
 from lead_pipeline.lib import publish
+from lead_pipeline.lib.districts import school_key
 from lead_pipeline.lib.lead import history
 from lead_pipeline.lib.lead.workbooks import school_file
 from lead_pipeline.lib.snapshot import store
@@ -32,7 +34,8 @@ from lead_pipeline.lib.sql import q
 LATEST = dg.AssetKey(["publish", "latest"])
 
 
-@dg.asset(key=LATEST, group_name="publish", kinds={"filesystem"},
+@dg.asset(partitions_def=DISTRICTS,
+          key=LATEST, group_name="publish", kinds={"filesystem"},
           ins={"found": dg.AssetIn(FINDINGS),
                "schools": dg.AssetIn(SCHOOLWIDE,
                                      metadata={"columns": ["School Number", "School Name"]})},
@@ -46,7 +49,7 @@ LATEST = dg.AssetKey(["publish", "latest"])
 def latest(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
            settings: PipelineSettings, found: pl.DataFrame, schools: pl.DataFrame
            ) -> dg.MaterializeResult:
-    output = Path(settings.output_dir)
+    output = settings.output
     staging = publish.run_staging(output, context.run.run_id)
     snap = snapshot.snapshot()
     with snapshot.duckdb.get_connection() as con:
@@ -73,7 +76,8 @@ def latest(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
                      f"{snap.snapshot_date}, load {snap.load_id}); {kept} finding(s) recorded")
     try:  # after the commit: a failure here must not make a published refresh look failed
         with snapshot.duckdb.get_connection() as con:
-            _record_schools(context, con, found, schools, snap, district, published)
+            _record_schools(context, con, found, schools, snap, district, published,
+                            settings.district)
     except Exception as exc:
         context.log.warning(f"the school partitions of lead/school_workbook were not recorded "
                             f"({type(exc).__name__}); the files are published")
@@ -90,7 +94,8 @@ def latest(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
 
 def _record_schools(context: dg.AssetExecutionContext, con: duckdb.DuckDBPyConnection,
                     found: pl.DataFrame, schools: pl.DataFrame, snap: store.CurrentSnapshot,
-                    district: str | None, published: Path) -> None:
+                    district: str | None, published: Path, run_district: str | None
+                    ) -> None:
     """One materialisation of `lead/school_workbook` per school workbook just published, in
     this run (defs/lead/partitions.py): the UI then shows every school's current build, with
     the counts of its Issues and Changes sheets (the same comparison as the workbooks')."""
@@ -101,7 +106,7 @@ def _record_schools(context: dg.AssetExecutionContext, con: duckdb.DuckDBPyConne
         schools, on="School Number", how="left")
     for row in counts.iter_rows(named=True):  # one event per school: a few hundred at most
         context.log_event(dg.AssetMaterialization(
-            asset_key=SCHOOL_WORKBOOK, partition=row["School Number"],
+            asset_key=SCHOOL_WORKBOOK, partition=school_key(run_district, row["School Number"]),
             description=f"{row['School Name']}: weekly build from the snapshot of "
             f"{snap.snapshot_date}",
             metadata=school_metadata(

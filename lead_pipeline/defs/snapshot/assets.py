@@ -15,13 +15,16 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
+from lead_pipeline.defs.districts import DISTRICTS
 from lead_pipeline.defs.operations.tags import RUN, SNAPSHOT, SNAPSHOT_DATE, WEEKLY, tag_run
 from lead_pipeline.defs.resources import PipelineSettings, SnapshotResource
 from lead_pipeline.lib import markdown
+from lead_pipeline.lib.districts import wrong_district
 from lead_pipeline.lib.snapshot import store
 from lead_pipeline.lib.snapshot.arrivals import arrival_time
 from lead_pipeline.lib.snapshot.findings import Check, Finding
 from lead_pipeline.lib.snapshot.integrity import accept
+from lead_pipeline.lib.snapshot.manifest import read_manifest
 from lead_pipeline.lib.snapshot.reader import load_folder
 from lead_pipeline.lib.snapshot.schema import SQL_TYPE, TABLES, Table
 
@@ -40,7 +43,8 @@ def table_key(name: str) -> dg.AssetKey:
 class SnapshotConfig(dg.Config):
     folder: str = Field(
         default="",
-        description="Snapshot folder to load; empty means the settings' snapshot_dir.")
+        description="Snapshot folder to load; empty means the settings' snapshot_dir (with "
+        "many districts: the district's newest folder under the snapshots root).")
     accept_smaller: bool = Field(
         default=False,
         description="Accept, for this one refresh, a core table (Roster, Enrollment, …) that "
@@ -76,17 +80,26 @@ def _check_result(check: Check, findings: list[Finding], asset: dg.AssetKey
 
 @dg.asset(
     key=CANDIDATE,
+    partitions_def=DISTRICTS,
     group_name=GROUP,
     kinds={"duckdb"},
     description="The snapshot folder loaded as text and typed into its own schema "
     "(`snapshot_load_N`) beside the current one. Its blocking checks decide whether it may "
     "replace the snapshot the reports read.",
     check_specs=[dg.AssetCheckSpec(c.value, asset=CANDIDATE, blocking=True,
-                                   description=c.description) for c in BLOCKING],
+                                   description=c.description, partitions_def=DISTRICTS)
+                 for c in BLOCKING],
 )
 def candidate(context: dg.AssetExecutionContext, config: SnapshotConfig,
               snapshot: SnapshotResource, settings: PipelineSettings) -> Iterator[object]:
-    folder = Path(config.folder or settings.snapshot_dir).resolve()
+    folder = Path(config.folder or settings.default_snapshot()).resolve()
+    if settings.district is not None:  # multi-district: the manifest must name the run's
+        manifest, _ = read_manifest(folder)
+        refused = wrong_district(settings.district,
+                                 manifest.district_number if manifest else None, str(folder))
+        if refused and manifest is not None:  # an unreadable one is integrity's to explain
+            context.log.error(refused)
+            raise dg.Failure(refused)
     included = snapshot.codes().included_classifications
     with snapshot.duckdb.get_connection() as con:
         baseline = store.baseline(con, accept_smaller=config.accept_smaller)
@@ -97,7 +110,8 @@ def candidate(context: dg.AssetExecutionContext, config: SnapshotConfig,
         store.record_load(con, load_id, result, result.findings)
     m = result.manifest
     tag_run(context, {RUN: WEEKLY, SNAPSHOT: str(folder),
-                      SNAPSHOT_DATE: str(m.snapshot_date) if m else "unknown"})
+                      SNAPSHOT_DATE: str(m.snapshot_date) if m else "unknown"},
+            settings.district)
     arrived = arrival_time(folder)
     context.log.info(
         f"load {load_id} of {folder}: {len(result.present)} tables, "
@@ -127,6 +141,7 @@ def candidate(context: dg.AssetExecutionContext, config: SnapshotConfig,
 def _table_spec(table: Table) -> dg.AssetSpec:
     return dg.AssetSpec(
         table_key(table.name),
+        partitions_def=DISTRICTS,
         deps=[CANDIDATE],
         group_name=TABLES_GROUP,
         kinds={"duckdb"},
@@ -149,7 +164,7 @@ def _warning_checks(table: Table) -> list[Check]:
 
 def _warning_specs() -> list[dg.AssetCheckSpec]:
     return [dg.AssetCheckSpec(check.value, asset=table_key(table.name),
-                              description=check.description)
+                              description=check.description, partitions_def=DISTRICTS)
             for table in TABLES for check in _warning_checks(table)]
 
 

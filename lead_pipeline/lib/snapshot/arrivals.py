@@ -18,6 +18,10 @@ class Arrival:
     name: str
     snapshot_date: str
     """The manifest's snapshotDate as written ("" when unreadable)."""
+    district_number: str | None = None
+    """The manifest's districtNumber as written (None when absent or unreadable)."""
+    readable: bool = True
+    """Whether manifest.json parsed as a JSON object."""
 
     @property
     def run_key(self) -> str:
@@ -35,10 +39,14 @@ def arrivals(root: Path | str) -> list[Arrival]:
         if folder.name.startswith(".") or not manifest.is_file():
             continue
         try:
-            day = str(json.loads(manifest.read_text(encoding="utf-8")).get("snapshotDate", ""))
+            raw = json.loads(manifest.read_text(encoding="utf-8"))
+            day = str(raw.get("snapshotDate", ""))
+            number = raw.get("districtNumber")
+            district = None if number in (None, "") else str(number)
+            readable = True
         except (OSError, ValueError, AttributeError):
-            day = ""
-        found.append(Arrival(folder.resolve(), folder.name, day))
+            day, district, readable = "", None, False
+        found.append(Arrival(folder.resolve(), folder.name, day, district, readable))
     return sorted(found, key=lambda a: (a.snapshot_date, a.name))
 
 
