@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from lead_pipeline.lib import paths, permissions
-from lead_pipeline.lib.districts import is_district
+from lead_pipeline.lib.districts import DistrictError, is_district, multi_district
 from lead_pipeline.lib.snapshot.findings import clean
 
 
@@ -80,6 +80,18 @@ def cmd_refresh_school(args: argparse.Namespace) -> int:
 def cmd_refresh(args: argparse.Namespace) -> int:
     from lead_pipeline.refresh import run_refresh  # Dagster: see cmd_generate
 
+    try:
+        many = multi_district()
+    except DistrictError as exc:
+        print(f"lead-pipeline refresh: {exc}", file=sys.stderr)
+        return 2
+    if many:
+        print("lead-pipeline refresh: this deployment serves many districts "
+              "(LEAD_MULTI_DISTRICT=1, docs/statewide.md): a district is refreshed from its "
+              "folder under LEAD_SNAPSHOTS_ROOT/NNN by the schedule or the sensor, or from the "
+              "UI (weekly_refresh, its partition); unset LEAD_MULTI_DISTRICT to refresh one "
+              "district's --snapshot into --output and --database", file=sys.stderr)
+        return 2
     if args.school:
         return cmd_refresh_school(args)
     started = time.perf_counter()
