@@ -54,7 +54,8 @@ os.environ.pop("DAGSTER_HOME", None)
 
 DEPLOYMENT_SETTINGS = ("LEAD_SMTP_", "LEAD_SCHEDULE_CRON", "LEAD_SENSOR_INTERVAL_SECONDS",
                        "LEAD_ALERT_INTERVAL_SECONDS", "LEAD_FRESHNESS_INTERVAL_SECONDS",
-                       "LEAD_SNAPSHOT_OVERDUE_DAYS", "LEAD_WEBSERVER_URL", "DAGSTER_PG_")
+                       "LEAD_SNAPSHOT_OVERDUE_DAYS", "LEAD_WEBSERVER_URL", "DAGSTER_PG_",
+                       "LEAD_MULTI_DISTRICT")
 """A deployment's other settings (README "Running in production"): removed, so a shell holding
 a production environment file neither mails real people nor reaches its database; the
 production tests set their own."""
@@ -68,8 +69,8 @@ def _remove_scratch() -> None:
 
 atexit.register(_remove_scratch)  # also when a session ends before pytest_unconfigure
 
-NOT_GUARDED = ("generated/bench-",)
-"""Paths under data/ the guard does not compare: the benchmark's generated districts
+NOT_GUARDED = ("generated/bench-", "generated/statewide/")
+"""Paths under data/ the guard does not compare: the benchmarks' generated districts
 (benchmarks/run.py caches them under data/generated/bench-<size>/; no test writes there)."""
 
 Entry = tuple[str, int, int, str | None]

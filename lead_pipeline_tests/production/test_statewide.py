@@ -96,7 +96,7 @@ class Statewide:
             run["tags"] = {t["key"]: t["value"] for t in run["tags"]}
         return results
 
-    def finished(self, job: str, count: int, timeout: float = 600) -> list[dict[str, Any]]:
+    def finished(self, job: str, count: int, timeout: float = 1500) -> list[dict[str, Any]]:
         def done() -> list[dict[str, Any]] | None:
             runs = [r for r in self.runs() if r["jobName"] == job]
             over = [r for r in runs if r["status"] in ("SUCCESS", "FAILURE", "CANCELED")]
