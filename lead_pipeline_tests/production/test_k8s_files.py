@@ -7,9 +7,10 @@ the helm binary or a Docker daemon (README "Beyond one machine (Kubernetes)"):
 - the instance the chart renders from it (a port of the chart's instance template for what the
   values set), loaded by Dagster itself against a real PostgreSQL server: storage, the
   K8sRunLauncher's config schema (dagster-k8s 0.29.27), the queued run coordinator's limits;
-- the Kubernetes Job K8sRunLauncher builds for one district's run, with the district's
-  `dagster-k8s/config` tag, against Kubernetes' strict schemas: the district's own volume at
-  its DuckDB folder, the shared volumes, the resources, the account;
+- one district's run launched by that instance's K8sRunLauncher, with the district's
+  `dagster-k8s/config` tag, into a stand-in for the Kubernetes API server on 127.0.0.1: the Job
+  it receives passes Kubernetes' strict schemas and mounts the district's own volume at its
+  DuckDB folder, the shared volumes, with the resources and the account of the values;
 - the manifests (ConfigMap, claims) against Kubernetes' strict schemas;
 - the Dockerfile with hadolint, and its install steps run as written into a temporary folder
   (offline, from the packages `./lp setup` cached): the pinned dagster-k8s, no test tools.
@@ -26,7 +27,9 @@ import shlex
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -245,11 +248,17 @@ def test_run_launcher_config_matches_the_installed_dagster_k8s() -> None:
 
 
 @pytest.fixture(scope="module")
-def database() -> Iterator[postgres.Database]:
+def pg_cluster() -> Iterator[postgres.Cluster]:
     if postgres.bindir() is None:
         pytest.skip(postgres.INSTALL_HINT)
     with postgres.cluster() as cluster:
-        yield cluster.database("dagster")
+        yield cluster
+
+
+@pytest.fixture
+def database(pg_cluster: postgres.Cluster, request: pytest.FixtureRequest) -> postgres.Database:
+    """A database of its own for each test (one server for the module)."""
+    return pg_cluster.database(re.sub(r"\W", "_", request.node.name)[:40].lower())
 
 
 def test_the_charts_instance_loads_against_postgresql(
@@ -293,64 +302,117 @@ def env_configmap() -> dict[str, str]:
     return configmap["data"]
 
 
-def district_job(district: str, tmp_path: Path) -> dict[str, Any]:
-    """The Job (as the API server would receive it) of a weekly run of `district`, built by
-    the K8sRunLauncher the chart configures; nothing is sent anywhere."""
+class KubernetesApi(ThreadingHTTPServer):
+    """A stand-in for the Kubernetes API server on 127.0.0.1: it keeps every Job posted to it
+    and answers 201 with it, as the API server answers a created Job. Nothing else is asked
+    of it when a run is launched."""
+
+    def __init__(self) -> None:
+        self.jobs: list[tuple[str, dict[str, Any]]] = []
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                api.jobs.append((self.path, json.loads(body)))
+                self.send_response(201)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+@pytest.fixture
+def cluster_instance(database: postgres.Database, tmp_path: Path,
+                     monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, KubernetesApi]]:
+    """The chart's instance on this test's PostgreSQL, its K8sRunLauncher pointed (through a
+    kubeconfig instead of the pod's in-cluster account) at a KubernetesApi on loopback."""
+    from dagster import DagsterInstance
+
+    api = KubernetesApi()
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": "here",
+        "clusters": [{"name": "here", "cluster": {"server": api.url}}],
+        "contexts": [{"name": "here", "context": {"cluster": "here", "user": "me"}}],
+        "users": [{"name": "me", "user": {"token": "test-token"}}]}))
+    values = chart_values()
+    values["postgresql"].update(postgresqlHost=database.host, postgresqlUsername=database.user,
+                                postgresqlDatabase=database.name,
+                                service={"port": database.port})
+    config = instance_config(values)
+    config["run_launcher"]["config"].update(load_incluster_config=False,
+                                            kubeconfig_file=str(kubeconfig))
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text(yaml.safe_dump(config))
+    monkeypatch.setenv("DAGSTER_PG_PASSWORD", database.password)
+    try:
+        with DagsterInstance.from_config(str(home)) as instance:
+            yield instance, api
+    finally:
+        api.shutdown()
+        api.server_close()
+
+
+def launch_district_run(instance: Any, api: KubernetesApi, district: str) -> dict[str, Any]:
+    """Launch a weekly run of `district` as the daemon does (the run launcher of the instance,
+    with the run's tags), and return the Job the API server received."""
     from dagster import DagsterRun
     from dagster._core.code_pointer import ModuleCodePointer
+    from dagster._core.launcher import LaunchRunContext
     from dagster._core.origin import JobPythonOrigin, RepositoryPythonOrigin
     from dagster._core.remote_origin import (
         GrpcServerCodeLocationOrigin,
         RemoteJobOrigin,
         RemoteRepositoryOrigin,
     )
-    from dagster_k8s import K8sRunLauncher
-    from dagster_k8s.job import construct_dagster_k8s_job, get_job_name_from_run_id
-    from kubernetes.client import ApiClient
 
-    values = chart_values()
-    config = _validated(K8sRunLauncher.config_type(),
-                        instance_config(values)["run_launcher"]["config"])
-    # outside a cluster: a kubeconfig naming a loopback address nothing is sent to
-    kubeconfig = tmp_path / "kubeconfig"
-    kubeconfig.write_text(yaml.safe_dump({
-        "apiVersion": "v1", "kind": "Config", "current-context": "here",
-        "clusters": [{"name": "here", "cluster": {"server": "https://127.0.0.1:9"}}],
-        "contexts": [{"name": "here", "context": {"cluster": "here", "user": "me"}}],
-        "users": [{"name": "me", "user": {"token": "unused"}}]}))
-    config.update(load_incluster_config=False, kubeconfig_file=str(kubeconfig))
-    launcher = K8sRunLauncher(inst_data=None, **config)
-
-    [code] = values["dagster-user-deployments"]["deployments"]
-    image = f"{code['image']['repository']}:{code['image']['tag']}"  # DAGSTER_CURRENT_IMAGE
+    [code] = chart_values()["dagster-user-deployments"]["deployments"]
+    # the code server reports its image (DAGSTER_CURRENT_IMAGE, set by the chart)
+    image = f"{code['image']['repository']}:{code['image']['tag']}"
     pointer = ModuleCodePointer("lead_pipeline.definitions", "defs", working_directory=None)
     repository = RepositoryPythonOrigin(executable_path="/opt/lead_pipeline/.venv/bin/python",
                                         code_pointer=pointer, container_image=image)
     location = GrpcServerCodeLocationOrigin(host=code["name"], port=code["port"],
                                             location_name="lead_pipeline")
-    run = DagsterRun(
-        job_name="weekly_refresh", run_id=f"0000000{district}-aaaa-bbbb-cccc-dddddddddddd",
+    run = instance.add_run(DagsterRun(
+        job_name="weekly_refresh",
         tags={"dagster/partition": district, "lead/district": district,
               "dagster-k8s/config": district_tag(district)},
         job_code_origin=JobPythonOrigin("weekly_refresh", repository),
         remote_job_origin=RemoteJobOrigin(RemoteRepositoryOrigin(location, "__repository__"),
-                                          "weekly_refresh"))
-    context = launcher.get_container_context_for_run(run)
-    job = construct_dagster_k8s_job(
-        job_config=context.get_k8s_job_config(job_image=image, run_launcher=launcher),
-        args=["dagster", "api", "execute_run", "{}"], job_name=get_job_name_from_run_id(run.run_id),
-        pod_name=get_job_name_from_run_id(run.run_id), component="run_worker",
-        user_defined_k8s_config=context.run_k8s_config,
-        labels={"dagster/job": "weekly_refresh", "dagster/run-id": run.run_id})
-    return ApiClient().sanitize_for_serialization(job)
+                                          "weekly_refresh")))
+    before = len(api.jobs)
+    instance.run_launcher.launch_run(LaunchRunContext(dagster_run=run, workspace=None))
+    [(path, job)] = api.jobs[before:]
+    assert path == f"/apis/batch/v1/namespaces/{NAMESPACE}/jobs"
+    assert job["metadata"]["labels"]["dagster/run-id"] == run.run_id
+    return job
 
 
-def test_a_district_run_is_a_job_mounting_its_own_volume(tmp_path: Path) -> None:
-    job = district_job("042", tmp_path)
+def test_a_district_run_is_a_job_mounting_its_own_volume(
+        cluster_instance: tuple[Any, KubernetesApi], database: postgres.Database) -> None:
+    instance, api = cluster_instance
+    password = database.password
+    job = launch_district_run(instance, api, "042")
     assert kubernetes_validate.validate(job, KUBERNETES, strict=True) == "1.30"
     pod = job["spec"]["template"]["spec"]
     [container] = pod["containers"]
     assert container["image"] == "registry.district.example/lead-pipeline:0.1.0"
+    # the code server's interpreter (the image's /opt/lead_pipeline/.venv, Dockerfile)
+    assert container["args"][:5] == ["/opt/lead_pipeline/.venv/bin/python", "-m", "dagster",
+                                     "api", "execute_run"]
     claims = {v["name"]: v.get("persistentVolumeClaim") for v in pod["volumes"]}
     mounts = {m["mountPath"]: (m["name"], m.get("readOnly", False))
               for m in container["volumeMounts"]}
@@ -363,6 +425,15 @@ def test_a_district_run_is_a_job_mounting_its_own_volume(tmp_path: Path) -> None
     assert mounts[str(database.parent / "042")] == ("district-warehouse", False)
     assert mounts[env["LEAD_SNAPSHOTS_ROOT"]] == ("snapshots", True)
     assert mounts[env["LEAD_OUTPUT_DIR"]] == ("output", False)
+    # the run worker rebuilds the instance from the reference in its arguments; the database
+    # password comes from the Secret, never written into the Job
+    assert "dagster_postgres.run_storage" in container["args"][-1]
+    assert password not in json.dumps(job)
+    env_vars = {e["name"]: e for e in container["env"]}
+    assert env_vars["DAGSTER_HOME"]["value"] == "/opt/dagster/dagster_home"
+    password_env = env_vars["DAGSTER_PG_PASSWORD"]
+    assert password_env["valueFrom"]["secretKeyRef"] == {"name": "lead-pipeline-postgresql",
+                                                     "key": "postgresql-password"}
     assert container["resources"] == {"requests": {"cpu": "2", "memory": "1536Mi"},
                                       "limits": {"memory": "3Gi"}}
     sources = [next(iter(s)) + ":" + next(iter(s.values()))["name"] for s in container["envFrom"]]
@@ -373,7 +444,7 @@ def test_a_district_run_is_a_job_mounting_its_own_volume(tmp_path: Path) -> None
     assert container["securityContext"]["allowPrivilegeEscalation"] is False
     assert job["spec"]["ttlSecondsAfterFinished"] == 86400
     # another district's run mounts its own volume, never 042's
-    other = district_job("107", tmp_path)["spec"]["template"]["spec"]
+    other = launch_district_run(instance, api, "107")["spec"]["template"]["spec"]
     assert {"claimName": "lead-warehouse-107"} in [v.get("persistentVolumeClaim")
                                                     for v in other["volumes"]]
     assert "lead-warehouse-042" not in json.dumps(other)
