@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 SCHOOLS = {5000: 8, 100000: 150, 700000: 1500}
 STAGES = [  # (stage, step-key prefixes), in the order of the flow
-    ("ingest", ("snapshot__",  "snapshot_tables")),
+    ("ingest", ("snapshot__",)),
     ("staging", ("lead__stg_",)),
     ("reports", ("lead__classes", "lead__staff", "lead__caseload", "lead__schoolwide",
                  "lead__detail")),

@@ -207,7 +207,7 @@ class SchoolRefreshOutcome:
 def run_school_refresh(school: str, snapshot: Path, *, output: Path | None = None,
                        database: Path | None = None, log_level: str = "CRITICAL"
                        ) -> SchoolRefreshOutcome:
-    """Run the job `one_school_refresh` for the partition `school` from `snapshot`. Holds the
+    """Run the job `One_school_refresh` for the partition `school` from `snapshot`. Holds the
     database lock (lib/dblock.py) for the whole run: waits for a running refresh."""
     snapshot = snapshot.resolve()
     res = _resources(database, output)

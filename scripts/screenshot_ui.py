@@ -10,7 +10,7 @@ launch would, then one school's rebuild; then takes headless Chromium screenshot
 - ui-lineage.png     the asset lineage, the flow's groups open, the 32 snapshot tables collapsed
 - ui-school.png      a school's partition of lead/school_workbook with its build's metadata
 - ui-check.png       a failing quality check's detail (its fix and first findings)
-- ui-launch.png      the one-school launch form (job one_school_refresh's launchpad)
+- ui-launch.png      the one-school launch form (job One_school_refresh's launchpad)
 
 Look at each before committing: a spinner means the budget was too short (raise --budget).
 """
@@ -29,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from lead_pipeline.defs.operations.jobs import ONE_SCHOOL  # noqa: E402
 from lead_pipeline_tests.webserver import Dagit, dagster_dev  # noqa: E402
 
 GROUPS = ["snapshot", "lead_staging", "lead_reports", "lead_qa", "lead_workbooks", "publish",
@@ -114,7 +115,7 @@ def main() -> None:
             launch(ui, selector, "weekly_refresh",
                    {"ops": {"snapshot__candidate": {"config": {"folder": sample}}}}, {})
             school = "010"
-            launch(ui, selector, "one_school_refresh",
+            launch(ui, selector, ONE_SCHOOL,
                    {"ops": {"lead__school_workbook": {"config": {"folder": sample}}}},
                    {"dagster/partition": school})
             failing = [
@@ -135,7 +136,7 @@ def main() -> None:
                 "ui-check.png": (f"/assets/{asset}?view=checks&checkDetail={check}",
                                  "1600,1000"),
                 "ui-launch.png": (f"/locations/{repo['name']}@{location}/jobs/"
-                                  "one_school_refresh/playground", "1600,1000"),
+                                  f"{ONE_SCHOOL}/playground", "1600,1000"),
             }
             for name, (path, size) in pages.items():
                 shoot(browser, ui.url + path, out / name, args.budget, size)

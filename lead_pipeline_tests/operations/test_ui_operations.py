@@ -10,6 +10,7 @@ import shutil
 import time
 from pathlib import Path
 
+from lead_pipeline.defs.operations.jobs import ONE_SCHOOL
 from lead_pipeline.lib.paths import project_root
 from lead_pipeline.refresh import run_refresh
 from lead_pipeline_tests.operations.common import (
@@ -100,10 +101,6 @@ query ($partitions: [String!]) {
 }
 """
 
-FLOW = ["snapshot", "snapshot_tables", "lead_staging", "lead_reports", "lead_qa",
-        "lead_workbooks", "publish", "school_workbooks"]
-
-
 def newest_builds(ui, partitions: list[str]) -> dict[str, dict[str, object]]:
     """Per school partition: the metadata of its newest materialisation (what the UI shows)."""
     data = ui.graphql(SCHOOL_PARTITIONS, {"partitions": partitions})
@@ -132,7 +129,7 @@ def wait_for(ui, run_id: str, home: Path) -> dict:
 
 def launch_school(ui, selector: dict, school: str, folder: Path) -> str:
     launched = ui.graphql(LAUNCH, {"params": {
-        "selector": {**selector, "pipelineName": "one_school_refresh"},
+        "selector": {**selector, "pipelineName": ONE_SCHOOL},
         "runConfigData": {"ops": {"lead__school_workbook": {"config": {"folder": str(folder)}}}},
         "executionMetadata": {"tags": [{"key": "dagster/partition", "value": school}]},
     }})["launchRun"]
@@ -230,13 +227,12 @@ def test_every_school_is_a_partition_the_weekly_run_fills(tmp_path: Path, monkey
 
 
 def shows_the_operations(data: dict, auto: dict) -> None:
-    """The asset groups of the flow, every asset described, the checks with their fix text,
-    the weekly schedule (on) and the new-snapshot sensor (off)."""
+    """One asset group (so the lineage opens on the flow itself), every asset described, the
+    checks with their fix text, the weekly schedule (on) and the new-snapshot sensor (off)."""
     nodes = {"/".join(n["assetKey"]["path"]): n for n in data["assetNodes"]}
-    groups = {n["groupName"] for n in nodes.values()}
-    assert set(FLOW) <= groups
+    assert {n["groupName"] for n in nodes.values()} == {"lead_pipeline"}
     one = nodes["lead/school_workbook"]
-    assert one["groupName"] == "school_workbooks" and one["isPartitioned"]
+    assert one["isPartitioned"]
     assert set(one["kinds"]) == {"excel"}
     assert all(n["description"] for n in nodes.values())
     # descriptions survive the UI's Markdown: no `<word` outside code spans

@@ -585,7 +585,8 @@ def test_the_code_tags_a_districts_runs_with_its_volume_from_the_shipped_templat
     from the file LEAD_DISTRICT_K8S_CONFIG names, is the tag the Job test above mounts."""
     probe = ("import json; from lead_pipeline.defs.districts import district_tags; "
              "from lead_pipeline.definitions import defs; "
-             "job = defs().resolve_job_def('one_school_refresh'); "
+             "from lead_pipeline.defs.operations.jobs import ONE_SCHOOL; "
+             "job = defs().resolve_job_def(ONE_SCHOOL); "
              "print(json.dumps([district_tags('042'), job.partitioned_config"
              ".get_tags_for_partition_key('042-005')]))")
     env = {**os.environ, "LEAD_MULTI_DISTRICT": "1",

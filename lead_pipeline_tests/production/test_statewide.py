@@ -25,6 +25,7 @@ import openpyxl
 import pytest
 import yaml
 
+from lead_pipeline.defs.operations.jobs import ONE_SCHOOL
 from lead_pipeline_tests.builders import Snapshot, tiny
 from lead_pipeline_tests.production import postgres
 from lead_pipeline_tests.production.services import (
@@ -227,13 +228,13 @@ def test_districts_refresh_apart_and_a_broken_one_fails_alone(statewide: Statewi
     school = s.output / "101" / "latest" / "schools" / "LEAD_005.xlsx"
     before = school.stat().st_mtime_ns
     launched = s.web.graphql(LAUNCH, {"params": {
-        "selector": {**LOCATION, "pipelineName": "one_school_refresh"},
+        "selector": {**LOCATION, "pipelineName": ONE_SCHOOL},
         "runConfigData": {"ops": {"lead__school_workbook": {"config": {"folder": ""}}}},
         "executionMetadata": {"tags": [{"key": "dagster/partition", "value": "101-005"}]},
     }})["launchRun"]
     assert launched["__typename"] == "LaunchRunSuccess", launched
     t0 = time.time()
-    [one] = s.finished("one_school_refresh", count=1)
+    [one] = s.finished(ONE_SCHOOL, count=1)
     print(f"one school finished after {time.time() - t0:.0f} s")
     assert one["status"] == "SUCCESS" and one["tags"]["lead/district"] == "101"
     assert one["tags"]["lead/school"] == "005"

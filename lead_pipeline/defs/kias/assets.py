@@ -15,8 +15,9 @@ import polars as pl
 from pydantic import Field
 
 from lead_pipeline.defs.districts import DISTRICTS
+from lead_pipeline.defs.group import GROUP
 from lead_pipeline.defs.resources import PipelineSettings, SnapshotResource
-from lead_pipeline.defs.snapshot.assets import table_key
+from lead_pipeline.defs.snapshot.assets import TABLES_KEY
 from lead_pipeline.lib.kias import columns, output, population, validation
 from lead_pipeline.lib.kias.reference import KiasCodes, event_categories
 from lead_pipeline.lib.publish import run_staging
@@ -24,8 +25,6 @@ from lead_pipeline.lib.rules import by_rule
 from lead_pipeline.lib.snapshot import store
 from lead_pipeline.lib.snapshot.schema import TABLES, Family
 
-EXTRACT = "kias_extract"
-OUTPUTS = "kias_outputs"
 FAMILY = Family.KIAS.value
 KINDS = {"polars", "duckdb"}
 CANDIDATES = dg.AssetKey(["kias", "candidates"])
@@ -35,7 +34,7 @@ FILES = dg.AssetKey(["kias", "files"])
 
 SHARED_READS = ["District", "School", "Calendar", "GradeLevel", "Person", "Enrollment", "Plan"]
 KIAS_READS = [*SHARED_READS, *(t.name for t in TABLES if t.family is Family.KIAS)]
-SNAPSHOT_DEPS = [table_key(name) for name in KIAS_READS]
+SNAPSHOT_DEPS = [TABLES_KEY]
 SKIPPED = "the snapshot holds no KIAS tables: KIAS skipped, nothing written"
 
 
@@ -87,7 +86,7 @@ def _skipped(current: store.CurrentSnapshot) -> dict[str, dg.MetadataValue]:
 
 
 @dg.asset(partitions_def=DISTRICTS,
-          key=CANDIDATES, group_name=EXTRACT, kinds=KINDS, deps=SNAPSHOT_DEPS,
+          key=CANDIDATES, group_name=GROUP, kinds=KINDS, deps=SNAPSHOT_DEPS,
           description="docs/kias.md §2: one row per resolution of a student (any role) on a "
           "complete event dated in the window, for a student with an enrollment in the incident's "
           "school on that date that is not State Exclude / No Show / excluded grade or "
@@ -126,7 +125,7 @@ def candidates(context: dg.AssetExecutionContext, config: KiasConfig,
 
 
 @dg.asset(partitions_def=DISTRICTS,
-          key=EXTRACT_KEY, group_name=EXTRACT, kinds=KINDS,
+          key=EXTRACT_KEY, group_name=GROUP, kinds=KINDS,
           ins={"found": dg.AssetIn(CANDIDATES)},
           description="docs/kias.md §4: the state file's rows, one per student, event and state "
           "resolution code (A1: same codes summed, different codes separate rows), the 42 "
@@ -148,7 +147,7 @@ def extract(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
 
 
 @dg.asset(partitions_def=DISTRICTS,
-          key=VALIDATION, group_name=EXTRACT, kinds=KINDS, ins={"found": dg.AssetIn(CANDIDATES)},
+          key=VALIDATION, group_name=GROUP, kinds=KINDS, ins={"found": dg.AssetIn(CANDIDATES)},
           description="docs/kias.md §7: V1/V2 findings, one per resolution of a student with a "
           "weapon code 100-500 on the event whose firearm discipline method does not fit the "
           "student's IDEA status on the incident date (missing counts as invalid); the rows of "
@@ -164,9 +163,9 @@ def kias_validation(context: dg.AssetExecutionContext, snapshot: SnapshotResourc
 
 
 @dg.asset(partitions_def=DISTRICTS,
-          key=FILES, group_name=OUTPUTS, kinds={"csv", "html", "excel"},
+          key=FILES, group_name=GROUP, kinds={"csv", "html", "excel"},
           ins={"rows": dg.AssetIn(EXTRACT_KEY), "found": dg.AssetIn(VALIDATION)},
-          deps=[table_key("District")],
+          deps=[TABLES_KEY],
           description="`kias/KIAS_NNN.csv` (the state file), `kias/KIAS_NNN.html` "
           "(the same rows for review) and `kias/KIAS_Validation_NNN.xlsx` (sheet "
           "Findings), written into the run's staging folder; publish/latest publishes them.")

@@ -8,14 +8,14 @@ import polars as pl
 from pydantic import Field
 
 from lead_pipeline.defs.districts import DISTRICTS
-from lead_pipeline.defs.lead.inputs import LEAD_TABLES, SNAPSHOT_DEPS, run_started
+from lead_pipeline.defs.group import GROUP
+from lead_pipeline.defs.lead.inputs import SNAPSHOT_DEPS, run_started
 from lead_pipeline.defs.lead.partitions import add_school_partitions
 from lead_pipeline.defs.resources import PipelineSettings, SnapshotResource
 from lead_pipeline.lib.lead import reports, staging
+from lead_pipeline.lib.lead.flow import LEAD_TABLES
 from lead_pipeline.lib.lead.preview import preview_markdown
 
-STAGING = "lead_staging"
-REPORTS = "lead_reports"
 KINDS = {"polars", "duckdb"}
 STG_SECTIONS = dg.AssetKey(["lead", "stg_sections"])
 STG_SECTION_STUDENTS = dg.AssetKey(["lead", "stg_section_students"])
@@ -27,7 +27,7 @@ DETAIL = dg.AssetKey(["lead", "detail"])
 
 
 @dg.asset(partitions_def=DISTRICTS,
-          key=STG_SECTIONS, group_name=STAGING, kinds=KINDS, deps=SNAPSHOT_DEPS,
+          key=STG_SECTIONS, group_name=GROUP, kinds=KINDS, deps=SNAPSHOT_DEPS,
           description="L-1…L-5, L-22: the sections in the reports, with school, calendar, "
           "course, dates (last day = Section End Date) and primary teacher; teacher names only "
           "for active staff at the section's school (L-20). Registers the included schools' "
@@ -41,7 +41,7 @@ def stg_sections(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
 
 
 @dg.asset(partitions_def=DISTRICTS,
-          key=STG_SECTION_STUDENTS, group_name=STAGING, kinds=KINDS,
+          key=STG_SECTION_STUDENTS, group_name=GROUP, kinds=KINDS,
           ins={"sections": dg.AssetIn(STG_SECTIONS)}, deps=SNAPSHOT_DEPS,
           description="L-6…L-15, L-23: one row per section and student counted on the "
           "section's last day, with the chosen enrollment, state grade, disability, EL, gifted, "
@@ -68,7 +68,7 @@ _COUNTED = dg.AssetIn(STG_SECTION_STUDENTS,
 
 
 @dg.asset(partitions_def=DISTRICTS,
-          key=CLASSES, group_name=REPORTS, kinds=KINDS,
+          key=CLASSES, group_name=GROUP, kinds=KINDS,
           ins={"sections": _SECTIONS, "students": _COUNTED},
           description="Classes: one row per included section with its count block, sorted by "
           "school name, calendar, structure, course number, section number (docs/lead.md §4).")
@@ -79,7 +79,7 @@ def classes(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
 
 
 @dg.asset(partitions_def=DISTRICTS,
-          key=STAFF, group_name=REPORTS, kinds=KINDS, deps=SNAPSHOT_DEPS,
+          key=STAFF, group_name=GROUP, kinds=KINDS, deps=SNAPSHOT_DEPS,
           description="Staff: one row per active staff person (L-20) x school x type x alt "
           "type from the latest such assignment, with the EPSB ID (L-21).")
 def staff(context: dg.AssetExecutionContext, snapshot: SnapshotResource) -> pl.DataFrame:
@@ -88,7 +88,7 @@ def staff(context: dg.AssetExecutionContext, snapshot: SnapshotResource) -> pl.D
 
 
 @dg.asset(partitions_def=DISTRICTS,
-          key=CASELOAD, group_name=REPORTS, kinds=KINDS, ins={"students": _COUNTED},
+          key=CASELOAD, group_name=GROUP, kinds=KINDS, ins={"students": _COUNTED},
           deps=SNAPSHOT_DEPS,
           description="Caseload (district level): one row per case manager (L-23) and one with "
           "a blank Person ID for students with a disability and no case manager.")
@@ -99,7 +99,7 @@ def caseload(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
 
 
 @dg.asset(partitions_def=DISTRICTS,
-          key=SCHOOLWIDE, group_name=REPORTS, kinds=KINDS,
+          key=SCHOOLWIDE, group_name=GROUP, kinds=KINDS,
           ins={"students": _COUNTED}, deps=SNAPSHOT_DEPS,
           description="Schoolwide: one row per included school over its distinct students.")
 def schoolwide(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
@@ -116,7 +116,7 @@ class DetailConfig(dg.Config):
 
 
 @dg.asset(partitions_def=DISTRICTS,
-          key=DETAIL, group_name=REPORTS, kinds=KINDS,
+          key=DETAIL, group_name=GROUP, kinds=KINDS,
           ins={"sections": _SECTIONS, "students": _STUDENTS},
           description="Detail: student-level rows of the requested sections only (run config "
           "section_ids); empty when none was requested.")

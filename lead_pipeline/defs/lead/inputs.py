@@ -1,14 +1,13 @@
-"""What every LEAD asset reads besides the snapshot resource (defs/resources.py): the snapshot
-tables it depends on, and the one "Date Time Generated" of the run."""
+"""What every LEAD asset reads besides the snapshot resource (defs/resources.py): the snapshot's
+tables (one asset), and the one "Date Time Generated" of the run."""
 
 from datetime import datetime
 
 import dagster as dg
 
-from lead_pipeline.defs.snapshot.assets import table_key
-from lead_pipeline.lib.lead.flow import LEAD_TABLES
+from lead_pipeline.defs.snapshot.assets import TABLES_KEY
 
-SNAPSHOT_DEPS = [table_key(name) for name in LEAD_TABLES]
+SNAPSHOT_DEPS = [TABLES_KEY]
 
 
 def run_started(context: dg.AssetExecutionContext) -> datetime:

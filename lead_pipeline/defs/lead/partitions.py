@@ -24,7 +24,6 @@ import dagster as dg
 from lead_pipeline.lib.districts import school_key
 
 SCHOOL_WORKBOOK = dg.AssetKey(["lead", "school_workbook"])
-GROUP = "school_workbooks"
 SCHOOLS_NAME = "school"
 """Kept apart from SCHOOLS: DynamicPartitionsDefinition.name is typed Optional."""
 SCHOOLS = dg.DynamicPartitionsDefinition(name=SCHOOLS_NAME)

@@ -15,6 +15,7 @@ import dagster as dg
 import polars as pl
 
 from lead_pipeline.defs.districts import DISTRICTS
+from lead_pipeline.defs.group import GROUP
 from lead_pipeline.defs.io import table_of
 from lead_pipeline.defs.lead.assets import (
     CASELOAD,
@@ -25,7 +26,7 @@ from lead_pipeline.defs.lead.assets import (
 )
 from lead_pipeline.defs.metadata import id_table
 from lead_pipeline.defs.resources import SnapshotResource
-from lead_pipeline.defs.snapshot.assets import table_key
+from lead_pipeline.defs.snapshot.assets import TABLES_KEY
 from lead_pipeline.lib.lead import flow, history
 from lead_pipeline.lib.lead.reports import CASELOAD_STUDENT_COLUMNS, without_case_manager
 from lead_pipeline.lib.lead.rules import (
@@ -39,7 +40,6 @@ from lead_pipeline.lib.lead.rules import (
 from lead_pipeline.lib.rules import by_rule
 from lead_pipeline.lib.sql import q
 
-QA = "lead_qa"
 FINDINGS = dg.AssetKey(["lead", "findings"])
 REPORT_KEYS: dict[str, dg.AssetKey] = {
     "Classes": CLASSES, "Staff": STAFF, "Caseload": CASELOAD, "Schoolwide": SCHOOLWIDE}
@@ -123,8 +123,8 @@ def result_description(rule: QualityRule, found: pl.DataFrame, new: int | None,
 
 
 @dg.asset(partitions_def=DISTRICTS,
-          key=FINDINGS, group_name=QA, kinds={"polars", "duckdb"}, ins=_INS,
-          deps=[table_key(name) for name in _EMPLOYMENT],
+          key=FINDINGS, group_name=GROUP, kinds={"polars", "duckdb"}, ins=_INS,
+          deps=[TABLES_KEY],
           description="Every finding of the Q- rules (docs/lead.md §5) on this refresh, one row "
           "per finding with the Issues sheet columns (docs/outputs.md); the same rows as the "
           "checks.")

@@ -15,8 +15,8 @@ import dagster as dg
 from pydantic import Field
 
 from lead_pipeline.defs.districts import MULTI
+from lead_pipeline.defs.group import GROUP
 from lead_pipeline.defs.lead.partitions import (
-    GROUP,
     ONE_SCHOOL_BUILD,
     SCHOOL_WORKBOOK,
     SCHOOLS,

@@ -5,6 +5,7 @@ import dagster as dg
 import polars as pl
 
 from lead_pipeline.defs.districts import DISTRICTS
+from lead_pipeline.defs.group import GROUP
 from lead_pipeline.defs.lead.assets import CASELOAD, CLASSES, DETAIL, SCHOOLWIDE, STAFF
 from lead_pipeline.defs.lead.inputs import run_started
 from lead_pipeline.defs.lead.qa import FINDINGS
@@ -22,7 +23,7 @@ _IN = {name: dg.AssetIn(key) for name, key in {
 
 
 @dg.asset(partitions_def=DISTRICTS,
-          key=WORKBOOKS, group_name="lead_workbooks", kinds={"excel"}, ins=_IN,
+          key=WORKBOOKS, group_name=GROUP, kinds={"excel"}, ins=_IN,
           description="The week's LEAD workbooks: `district/LEAD_District_NNN.xlsx` (Classes, "
           "Staff, Caseload, Schoolwide, Issues, Changes, Trend), `schools/LEAD_NNN.xlsx` for "
           "every included school (its rows only) and `detail/LEAD_Detail_ID.xlsx` for requested "

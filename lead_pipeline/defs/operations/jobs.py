@@ -18,7 +18,10 @@ from lead_pipeline.lib.districts import split_school_key
 from lead_pipeline.lib.snapshot.arrivals import Arrival
 
 WEEKLY = "weekly_refresh"
-ONE_SCHOOL = "one_school_refresh"
+ONE_SCHOOL = "One_school_refresh"
+"""Capitalised on purpose: an asset page's Materialize button launches the first job, by name,
+that holds the asset, and `__ASSET_JOB` sorts before every lowercase name; so a school
+rebuilt from its partition's page runs as this job, with its tags, not as `__ASSET_JOB`."""
 
 
 def op_name(key: dg.AssetKey) -> str:

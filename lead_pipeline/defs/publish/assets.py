@@ -17,6 +17,7 @@ import duckdb
 import polars as pl
 
 from lead_pipeline.defs.districts import DISTRICTS
+from lead_pipeline.defs.group import GROUP
 from lead_pipeline.defs.kias.assets import FILES as KIAS_FILES
 from lead_pipeline.defs.lead.assets import SCHOOLWIDE
 from lead_pipeline.defs.lead.partitions import SCHOOL_WORKBOOK, WEEKLY_BUILD, school_metadata
@@ -35,7 +36,7 @@ LATEST = dg.AssetKey(["publish", "latest"])
 
 
 @dg.asset(partitions_def=DISTRICTS,
-          key=LATEST, group_name="publish", kinds={"filesystem"},
+          key=LATEST, group_name=GROUP, kinds={"filesystem"},
           ins={"found": dg.AssetIn(FINDINGS),
                "schools": dg.AssetIn(SCHOOLWIDE,
                                      metadata={"columns": ["School Number", "School Name"]})},

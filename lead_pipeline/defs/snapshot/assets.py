@@ -1,10 +1,11 @@
 """The snapshot stage: the weekend folder into DuckDB, with its integrity checks.
 
 `snapshot/candidate` loads the folder beside the current snapshot and carries the blocking
-checks; only when they pass does `snapshot/<Table>` (one asset per table) leave out the rows
-that cannot be used (warning checks). Both report families then read that load; it becomes the
-current snapshot (the `snapshot` views) only when `publish/latest` commits its publication
-(lib/snapshot/store.py), so a refresh that fails at any step leaves the previous pair.
+checks; only when they pass does `snapshot/tables` (the 32 tables as one asset) leave out the
+rows that cannot be used (warning checks, each over every table it applies to). Both report
+families then read that load; it becomes the current snapshot (the `snapshot` views) only when
+`publish/latest` commits its publication (lib/snapshot/store.py), so a refresh that fails at
+any step leaves the previous pair.
 """
 
 
@@ -16,6 +17,7 @@ from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 from lead_pipeline.defs.districts import DISTRICTS
+from lead_pipeline.defs.group import GROUP
 from lead_pipeline.defs.operations.tags import RUN, SNAPSHOT, SNAPSHOT_DATE, WEEKLY, tag_run
 from lead_pipeline.defs.resources import PipelineSettings, SnapshotResource
 from lead_pipeline.lib import markdown
@@ -26,18 +28,12 @@ from lead_pipeline.lib.snapshot.findings import Check, Finding
 from lead_pipeline.lib.snapshot.integrity import accept
 from lead_pipeline.lib.snapshot.manifest import read_manifest
 from lead_pipeline.lib.snapshot.reader import load_folder
-from lead_pipeline.lib.snapshot.schema import SQL_TYPE, TABLES, Table
+from lead_pipeline.lib.snapshot.schema import TABLES, Table
 
-GROUP = "snapshot"
-TABLES_GROUP = "snapshot_tables"
-"""The 32 tables in a group of their own: collapsed in the lineage, they do not drown the flow."""
 CANDIDATE = dg.AssetKey(["snapshot", "candidate"])
+TABLES_KEY = dg.AssetKey(["snapshot", "tables"])
 BLOCKING = [c for c in Check if c.blocking]
 WARNING = [c for c in Check if not c.blocking]
-
-
-def table_key(name: str) -> dg.AssetKey:
-    return dg.AssetKey(["snapshot", name])
 
 
 class SnapshotConfig(dg.Config):
@@ -138,49 +134,42 @@ def candidate(context: dg.AssetExecutionContext, config: SnapshotConfig,
         yield _check_result(check, result.findings, CANDIDATE)
 
 
-def _table_spec(table: Table) -> dg.AssetSpec:
-    return dg.AssetSpec(
-        table_key(table.name),
-        partitions_def=DISTRICTS,
-        deps=[CANDIDATE],
-        group_name=TABLES_GROUP,
-        kinds={"duckdb"},
-        description=f"{table.name} of the current snapshot ({table.family.value}). "
-        + (table.doc + ". " if table.doc else "")
-        + f"Key: {', '.join(table.key)}.",
-        metadata={"dagster/column_schema": dg.TableSchema(columns=[
-            dg.TableColumn(c.name, SQL_TYPE[c.kind], description=c.doc or None)
-            for c in table.columns])},
-    )
-
-
 def _warning_checks(table: Table) -> list[Check]:
-    """The warning checks of one table: blank ids (every table has a key), orphans (when it
-    points at others), reversed dates (when it has an interval), active trials (Trial)."""
+    """The warning checks that apply to one table: blank ids (every table has a key), orphans
+    (when it points at others), reversed dates (when it has an interval), active trials
+    (Trial)."""
     return [Check.BLANK, *([Check.ORPHAN] if table.references else []),
             *([Check.REVERSED] if table.interval else []),
             *([Check.TRIALS] if table.name == "Trial" else [])]
 
 
-def _warning_specs() -> list[dg.AssetCheckSpec]:
-    return [dg.AssetCheckSpec(check.value, asset=table_key(table.name),
-                              description=check.description, partitions_def=DISTRICTS)
-            for table in TABLES for check in _warning_checks(table)]
+def _checked_tables(check: Check) -> list[str]:
+    return [t.name for t in TABLES if check in _warning_checks(t)]
 
 
-@dg.multi_asset(
-    name="snapshot_tables",
-    specs=[_table_spec(t) for t in TABLES],
-    check_specs=_warning_specs(),
-    can_subset=True,
+WARNING_SPECS = [
+    dg.AssetCheckSpec(check.value, asset=TABLES_KEY, partitions_def=DISTRICTS,
+                      description=f"{check.description} Tables: "
+                      f"{', '.join(_checked_tables(check))}.")
+    for check in WARNING]
+
+
+@dg.asset(
+    key=TABLES_KEY,
+    partitions_def=DISTRICTS,
+    deps=[CANDIDATE],
+    group_name=GROUP,
+    kinds={"duckdb"},
+    description=f"The snapshot's {len(TABLES)} tables (docs/snapshot-format.md) once the rows "
+    "that cannot be used (blank ids, ids pointing at no row, reversed dates, a second active "
+    "trial) were left out, each left-out row named by a warning check; the reports of this "
+    "run read them. One asset for the whole snapshot: a snapshot is one unit, and the lineage "
+    "stays the flow (defs/group.py). Metadata: each table's rows and rows left out.",
+    check_specs=WARNING_SPECS,
 )
-def snapshot_tables(context: dg.AssetExecutionContext,
-                    duckdb: DuckDBResource) -> Iterator[object]:
-    """The candidate's tables once its rows that cannot be used (blank ids, orphans, reversed
-    dates) were left out, with a warning check each; the reports of this run read them. A
-    table the snapshot does not hold is an empty table (`in_snapshot` false): the family's
-    assets run and publish nothing. All tables at once even when the UI selected only some:
-    a snapshot is one unit."""
+def tables(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> Iterator[object]:
+    """A table the snapshot does not hold is an empty table (`in snapshot` no): the family's
+    assets run and publish nothing."""
     with duckdb.get_connection() as con:
         load = store.pending(con)
         if load is None:
@@ -191,16 +180,21 @@ def snapshot_tables(context: dg.AssetExecutionContext,
         counts = store.row_counts(con, schema)
     for finding in dropped:
         context.log.warning(finding.line())
-    for table in TABLES:
-        key = table_key(table.name)
-        if key not in context.selected_asset_keys:
-            continue
-        mine = [f for f in dropped if f.table == table.name]
-        yield dg.MaterializeResult(asset_key=key, metadata={
-            "dagster/row_count": dg.MetadataValue.int(counts[table.name]),
-            "in_snapshot": dg.MetadataValue.bool(table.name in present),
-            "rows_left_out": dg.MetadataValue.int(sum(f.rows for f in mine)),
-            "load_id": dg.MetadataValue.int(int(load_id)),
-        })
-        for check in _warning_checks(table):
-            yield _check_result(check, mine, key)
+    left_out = {t.name: sum(f.rows for f in dropped if f.table == t.name) for t in TABLES}
+    yield dg.MaterializeResult(asset_key=TABLES_KEY, metadata={
+        "dagster/row_count": dg.MetadataValue.int(sum(counts.values())),
+        "rows_left_out": dg.MetadataValue.int(sum(left_out.values())),
+        "tables": dg.MetadataValue.int(len(present)),
+        "load_id": dg.MetadataValue.int(int(load_id)),
+        "per_table": dg.MetadataValue.table(
+            records=[dg.TableRecord({"table": t.name, "family": t.family.value,
+                                     "rows": counts[t.name], "left_out": left_out[t.name],
+                                     "in_snapshot": "yes" if t.name in present else "no"})
+                     for t in TABLES],
+            schema=dg.TableSchema(columns=[
+                dg.TableColumn("table", "string"), dg.TableColumn("family", "string"),
+                dg.TableColumn("rows", "int"), dg.TableColumn("left_out", "int"),
+                dg.TableColumn("in_snapshot", "string")])),
+    })
+    for check in WARNING:
+        yield _check_result(check, dropped, TABLES_KEY)
