@@ -13,9 +13,11 @@ import subprocess
 import zipfile
 from pathlib import Path
 
+import dagster as dg
 import openpyxl
 import pytest
 
+from lead_pipeline.defs.lead.trend import DATES_NAME, TREND
 from lead_pipeline.lib.lead.rules import RULES
 from lead_pipeline_tests.builders import Snapshot
 from lead_pipeline_tests.lead.test_changes import DISTRICT, refresh, week1, week2
@@ -65,6 +67,37 @@ def test_trend_sheet_counts_each_refresh_and_charts_errors_and_reviews(tmp_path:
     # school workbooks have no Trend sheet
     assert "Trend" not in openpyxl.load_workbook(
         third.published / "schools/LEAD_005.xlsx", read_only=True).sheetnames
+
+
+def test_the_ui_records_each_refresh_as_a_partition_of_lead_trend(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """With DAGSTER_HOME set, each published refresh records the Trend sheet's column as the
+    materialisation of its snapshot date's partition of `lead/trend` (what the asset's Plots
+    tab draws, one point per refresh); a rerun of a date replaces that date's point."""
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    refresh(tmp_path, week1(), "w1")
+    refresh(tmp_path, week2(), "w2")
+    again = week2()
+    again.rows["Employment"] = [r for r in again.rows["Employment"] if r["personID"] != 20]
+    refresh(tmp_path, again, "w2-again")  # same date: staff 20 gone, so Q-S1 is not open
+    refresh(tmp_path, week3(), "w3")
+    with dg.DagsterInstance.get() as instance:
+        assert instance.get_dynamic_partitions(DATES_NAME) == [
+            "2026-11-21", "2026-11-28", "2026-12-05"]
+        events = instance.fetch_materializations(TREND, limit=100).records
+    newest: dict[str, dict[str, object]] = {}
+    for record in sorted(events, key=lambda r: r.timestamp):
+        mat = record.asset_materialization
+        assert mat is not None and mat.partition is not None
+        newest[mat.partition] = {k: v.value for k, v in mat.metadata.items()}
+    assert len(events) == 4 and list(newest) == ["2026-11-21", "2026-11-28", "2026-12-05"]
+    # the rerun of 11-28 is what counts: Q-C10 alone is open (no Q-S1 without staff 20)
+    assert [newest[d]["errors"] for d in newest] == [2, 1, 1]
+    assert [newest[d]["reviews"] for d in newest] == [0, 1, 1]
+    assert [newest[d]["Q-S1"] for d in newest] == [1, 0, 0]
+    assert [newest[d]["Q-C10"] for d in newest] == [0, 1, 1]
+    assert set(newest["2026-12-05"]) == {"errors", "reviews", *(r.id for r in RULES)}
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")

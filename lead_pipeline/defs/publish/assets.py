@@ -19,6 +19,7 @@ import polars as pl
 from lead_pipeline.defs.districts import DISTRICTS
 from lead_pipeline.defs.group import GROUP
 from lead_pipeline.defs.kias.assets import FILES as KIAS_FILES
+from lead_pipeline.defs.lead import trend
 from lead_pipeline.defs.lead.assets import SCHOOLWIDE
 from lead_pipeline.defs.lead.partitions import SCHOOL_WORKBOOK, WEEKLY_BUILD, school_metadata
 from lead_pipeline.defs.lead.qa import FINDINGS
@@ -33,6 +34,7 @@ from lead_pipeline.lib.snapshot.schema import TABLES
 from lead_pipeline.lib.sql import q
 
 LATEST = dg.AssetKey(["publish", "latest"])
+trend_asset = trend.trend_spec(LATEST)
 
 
 @dg.asset(partitions_def=DISTRICTS,
@@ -44,7 +46,8 @@ LATEST = dg.AssetKey(["publish", "latest"])
           description="Publishes the week's files as one unit: moves them to "
           "`OUTPUT/END_YEAR/SNAPSHOT_DATE`, points `OUTPUT/latest` at that folder, makes the "
           "snapshot the current one and records its findings for the next Changes sheets; then "
-          "records every school's workbook as a partition of `lead/school_workbook`. A run that "
+          "records every school's workbook as a partition of `lead/school_workbook` and the "
+          "refresh's counts as the snapshot date's partition of `lead/trend`. A run that "
           "fails before or during this step leaves `latest`, every published file and the "
           "current snapshot as they were.")
 def latest(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
@@ -79,9 +82,11 @@ def latest(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
         with snapshot.duckdb.get_connection() as con:
             _record_schools(context, con, found, schools, snap, district, published,
                             settings.district)
+            trend.record(context, con, found, district or "", snap.snapshot_date,
+                         settings.district)
     except Exception as exc:
-        context.log.warning(f"the school partitions of lead/school_workbook were not recorded "
-                            f"({type(exc).__name__}); the files are published")
+        context.log.warning(f"the partitions of lead/school_workbook and lead/trend were not "
+                            f"all recorded ({type(exc).__name__}); the files are published")
     pruned = _housekeeping(context, output, staging, settings)
     return dg.MaterializeResult(metadata={
         "folder": dg.MetadataValue.path(str(published)),
