@@ -79,11 +79,15 @@ class PipelineSettings(dg.ConfigurableResource):
         return districts.output(self.output_dir, self._district)
 
     def default_snapshot(self) -> Path:
-        """The folder a weekly run loads when its launch form leaves `folder` empty:
-        `snapshot_dir`, or in multi-district mode the district's newest snapshot folder."""
-        if not MULTI:
-            return Path(self.snapshot_dir)
+        """The folder a weekly run loads when its launch form leaves `folder` empty: the
+        newest snapshot folder under the snapshots root (the one the schedule would load), or
+        `snapshot_dir` (the bundled sample in a clone) while none has arrived; in
+        multi-district mode the district's newest folder, and none is an error. A deployment's
+        operator who launches the weekly job from the UI refreshes this week's snapshot, never
+        the sample."""
         arrival = newest(self.arrivals_root)
+        if not MULTI:
+            return arrival.path if arrival else Path(self.snapshot_dir)
         if arrival is None:
             raise dg.Failure(f"no snapshot folder for district {self._district} in "
                              f"{self.arrivals_root}: copy one there or name it in `folder`")

@@ -9,8 +9,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from lead_pipeline.defs.resources import resources
+from lead_pipeline.defs.resources import PipelineSettings, resources
 from lead_pipeline.lib.paths import reference_dir
+from lead_pipeline_tests.builders import tiny
 
 
 def test_resources_bind_under_the_assets_parameter_names(tmp_path: Path):
@@ -41,3 +42,18 @@ def test_without_a_snapshot_every_read_fails_with_one_message(tmp_path: Path):
             read()
     with pytest.raises(dg.Failure, match="run the weekly refresh first"):
         snapshot.current()
+
+
+def test_an_empty_launch_form_loads_the_newest_arrival_else_the_sample(tmp_path: Path):
+    """What a weekly run launched from the UI with `folder` left empty loads: in a clone with
+    no arrival the bundled sample; once snapshots arrive, the newest (never the sample)."""
+    root = tmp_path / "snapshots"
+    root.mkdir()
+    settings = PipelineSettings(snapshots_root=str(root), snapshot_dir=str(tmp_path / "sample"))
+    assert settings.default_snapshot() == tmp_path / "sample"
+    for name, day in (("a-export", "2026-11-28"), ("b-export", "2026-11-21")):
+        s = tiny()  # the newest by snapshot date, whatever the folder's name
+        s.manifest["snapshotDate"] = day
+        s.write(root / name)
+    (root / "2026-12-05-partial").mkdir()  # no manifest.json yet: still arriving
+    assert settings.default_snapshot() == (root / "a-export").resolve()

@@ -37,7 +37,8 @@ weekly_refresh = dg.define_asset_job(
     selection=dg.AssetSelection.all() - dg.AssetSelection.assets(SCHOOL_WORKBOOK)
     - dg.AssetSelection.checks(FRESHNESS_CHECK),
     description="The weekly refresh, every school in one run: loads a snapshot folder (launch "
-    "form: `folder` of snapshot/candidate; empty = the bundled or configured snapshot), checks "
+    "form: `folder` of snapshot/candidate; empty = the newest folder under the snapshots "
+    "root, the one the schedule loads), checks "
     "it, builds the LEAD workbooks and the KIAS extract and publishes them together, moving "
     "`latest`; every school's workbook then shows as a partition of lead/school_workbook. "
     "Use this job, not \"Materialize all\", to refresh everything.",

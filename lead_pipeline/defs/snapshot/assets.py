@@ -39,8 +39,9 @@ WARNING = [c for c in Check if not c.blocking]
 class SnapshotConfig(dg.Config):
     folder: str = Field(
         default="",
-        description="Snapshot folder to load; empty means the settings' snapshot_dir (with "
-        "many districts: the district's newest folder under the snapshots root).")
+        description="Snapshot folder to load; empty means the newest folder under the "
+        "snapshots root (LEAD_SNAPSHOTS_ROOT; with many districts the district's folder in "
+        "it), or the bundled sample while none has arrived.")
     accept_smaller: bool = Field(
         default=False,
         description="Accept, for this one refresh, a core table (Roster, Enrollment, …) that "
