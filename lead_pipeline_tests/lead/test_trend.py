@@ -93,11 +93,12 @@ def test_the_ui_records_each_refresh_as_a_partition_of_lead_trend(
         newest[mat.partition] = {k: v.value for k, v in mat.metadata.items()}
     assert len(events) == 4 and list(newest) == ["2026-11-21", "2026-11-28", "2026-12-05"]
     # the rerun of 11-28 is what counts: Q-C10 alone is open (no Q-S1 without staff 20)
-    assert [newest[d]["errors"] for d in newest] == [2, 1, 1]
-    assert [newest[d]["reviews"] for d in newest] == [0, 1, 1]
+    assert [newest[d]["All rules: errors"] for d in newest] == [2, 1, 1]
+    assert [newest[d]["All rules: reviews"] for d in newest] == [0, 1, 1]
     assert [newest[d]["Q-S1"] for d in newest] == [1, 0, 0]
     assert [newest[d]["Q-C10"] for d in newest] == [0, 1, 1]
-    assert set(newest["2026-12-05"]) == {"errors", "reviews", *(r.id for r in RULES)}
+    assert set(newest["2026-12-05"]) == {"All rules: errors", "All rules: reviews",
+                                         *(r.id for r in RULES)}
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")

@@ -28,7 +28,7 @@ GRAPH = """
 {
   assetNodes {
     assetKey { path } groupName kinds description
-    isPartitioned
+    isPartitioned jobNames
     assetChecksOrError { ... on AssetChecks { checks { name description } } }
   }
   repositoriesOrError { ... on RepositoryConnection { nodes { name location { name } } } }
@@ -233,6 +233,9 @@ def shows_the_operations(data: dict, auto: dict) -> None:
     assert {n["groupName"] for n in nodes.values()} == {"lead_pipeline"}
     one = nodes["lead/school_workbook"]
     assert one["isPartitioned"]
+    # the asset page's Materialize launches the first of the asset's jobs: the one-school job
+    assert one["jobNames"][0] == "One_school_refresh"
+    assert nodes["lead/trend"]["isPartitioned"] and nodes["lead/trend"]["jobNames"] == []
     assert set(one["kinds"]) == {"excel"}
     assert all(n["description"] for n in nodes.values())
     # descriptions survive the UI's Markdown: no `<word` outside code spans

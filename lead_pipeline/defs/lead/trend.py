@@ -28,6 +28,8 @@ from lead_pipeline.lib.lead import history
 from lead_pipeline.lib.lead.rules import RULES
 
 TREND = dg.AssetKey(["lead", "trend"])
+ERRORS, REVIEWS = "All rules: errors", "All rules: reviews"
+"""The totals' labels: the UI orders an asset's plots by label, and these come before `Q-…`."""
 DATES_NAME = "snapshot_date"
 DATES = dg.DynamicPartitionsDefinition(name=DATES_NAME)
 """Each published snapshot date (YYYY-MM-DD), added when its refresh publishes."""
@@ -41,8 +43,9 @@ def trend_spec(latest: dg.AssetKey) -> dg.AssetSpec:
         TREND, deps=[latest], group_name=GROUP, partitions_def=TREND_PARTITIONS,
         kinds={"duckdb"},
         description="Open findings per published refresh, one partition per snapshot date: "
-        "`errors` and `reviews` in total and each rule's count (`Q-C1` …), the figures of "
-        "the district workbook's Trend sheet. The Plots tab draws them refresh by refresh. "
+        f"`{ERRORS}` and `{REVIEWS}` in total and each rule's count (`Q-C1` …), the figures "
+        "of the district workbook's Trend sheet. Overview → Metadata → Plots draws them "
+        "refresh by refresh. "
         "Recorded by publish/latest when a weekly refresh publishes; not materialised on its "
         "own.")
 
@@ -50,12 +53,11 @@ def trend_spec(latest: dg.AssetKey) -> dg.AssetSpec:
 def counts(con: duckdb.DuckDBPyConnection, found: pl.DataFrame, district: str,
            snapshot_date: date) -> dict[str, int]:
     """This refresh's column of the Trend sheet (history.trend with one refresh): label ->
-    count, the two totals first ("errors", "reviews"), then every rule by its id."""
+    count, the two totals first (ERRORS, REVIEWS), then every rule by its id."""
     column = history.trend(con, found, district, snapshot_date, [r.id for r in RULES], limit=1)
     values = dict(zip(column["Check"].to_list(), column[snapshot_date.isoformat()].to_list(),
                       strict=True))
-    return {"errors": values.pop(history.ERRORS), "reviews": values.pop(history.REVIEWS),
-            **values}
+    return {ERRORS: values.pop(history.ERRORS), REVIEWS: values.pop(history.REVIEWS), **values}
 
 
 def record(context: dg.AssetExecutionContext, con: duckdb.DuckDBPyConnection,
