@@ -111,7 +111,7 @@ def test_every_rule_is_a_check_in_the_ui_with_its_findings(tmp_path: Path, monke
     with dagster_dev(home, env={"LEAD_DATABASE": str(db), "LEAD_OUTPUT_DIR": str(out)}) as ui:
         nodes = ui.graphql(QUERY)["assetNodes"]
     by_key = {"/".join(n["assetKey"]["path"]): n for n in nodes}
-    assert by_key["lead/findings"]["groupName"] == "lead_qa"
+    assert by_key["lead/findings"]["groupName"] == "lead_pipeline"
 
     for rule in RULES:
         checks = {c["name"]: c for c in
