@@ -60,6 +60,11 @@ query ($key: AssetKeyInput!) { assetNodeOrError(assetKey: $key) { ... on AssetNo
   assetPartitionStatuses { ... on DefaultPartitionStatuses {
     materializedPartitions failedPartitions } } } } }
 """
+TREND_POINTS = """
+{ assetOrError(assetKey: {path: ["lead", "trend"]}) { ... on Asset {
+  assetMaterializations { partition metadataEntries { label ... on IntMetadataEntry {
+    intValue } } } } } }
+"""
 
 
 def district_snapshot(number: str, manifest_number: str | None = None) -> Snapshot:
@@ -221,6 +226,11 @@ def test_districts_refresh_apart_and_a_broken_one_fails_alone(statewide: Statewi
     parts = statuses["assetNodeOrError"]["assetPartitionStatuses"]
     assert sorted(parts["materializedPartitions"]) == list(GOOD)
     assert parts["failedPartitions"] == [BROKEN]
+    # and each district's refresh as its own point of lead/trend (district x snapshot date)
+    points = s.web.graphql(TREND_POINTS)["assetOrError"]["assetMaterializations"]
+    assert sorted(p["partition"] for p in points) == [f"{n}|2026-11-21" for n in GOOD]
+    assert all({e["label"] for e in p["metadataEntries"]} >= {"All rules: errors", "Q-K2"}
+               for p in points)
 
     # one school of district 101 rebuilt: its file is replaced, no file of another changes
     others = {n: fingerprint(s.output / n) for n in GOOD[1:]}
