@@ -128,12 +128,25 @@ def start_daemon(env: dict[str, str], log_dir: Path) -> Service:
                  env, log_dir)
 
 
+RUNS = """
+query { runsOrError(limit: 100) { ... on Runs { results {
+  runId status jobName startTime endTime tags { key value } } } } }
+"""
+
+
 class Webserver(Dagit):
     """The production webserver process and its GraphQL endpoint (Dagit's client)."""
 
     def __init__(self, service: Service, url: str):
         super().__init__(url)
         self.service = service
+
+    def runs(self) -> list[dict[str, Any]]:
+        """The newest 100 runs, newest first, each with its tags as a dict."""
+        results: list[dict[str, Any]] = self.graphql(RUNS)["runsOrError"]["results"]
+        for run in results:
+            run["tags"] = {t["key"]: t["value"] for t in run["tags"]}
+        return results
 
 
 def start_webserver(env: dict[str, str], log_dir: Path, timeout: float = 120) -> Webserver:

@@ -57,10 +57,6 @@ KILLED_LIMIT = 15
 """The limit while the daemon comes back after the kill: the dead run is past it at once, so
 monitoring marks it failed on its first poll instead of after a quarter of an hour."""
 
-RUNS = """
-query { runsOrError(limit: 100) { ... on Runs { results {
-  runId status jobName startTime tags { key value } } } } }
-"""
 START_SENSOR = """
 mutation ($selector: SensorSelector!) { startSensor(sensorSelector: $selector) {
   __typename ... on Sensor { sensorState { status } } ... on PythonError { message } } }
@@ -89,10 +85,7 @@ class Deployment:
 
     def runs(self) -> list[dict[str, Any]]:
         assert self.web is not None
-        results = self.web.graphql(RUNS)["runsOrError"]["results"]
-        for run in results:
-            run["tags"] = {t["key"]: t["value"] for t in run["tags"]}
-        return results
+        return self.web.runs()
 
     def refresh_runs(self) -> list[dict[str, Any]]:
         return [r for r in self.runs() if r["jobName"] == "weekly_refresh"]

@@ -39,7 +39,7 @@ from lead_pipeline_tests.production.services import (
     text,
     wait_for,
 )
-from lead_pipeline_tests.production.test_services import LOCATION, RUNS, START_SENSOR, drop
+from lead_pipeline_tests.production.test_services import LOCATION, START_SENSOR, drop
 
 pytestmark = pytest.mark.skipif(postgres.bindir() is None, reason=postgres.INSTALL_HINT)
 
@@ -97,10 +97,7 @@ class Statewide:
         return Path(self.env["LEAD_DATABASE"]).parent
 
     def runs(self) -> list[dict[str, Any]]:
-        results = self.web.graphql(RUNS)["runsOrError"]["results"]
-        for run in results:
-            run["tags"] = {t["key"]: t["value"] for t in run["tags"]}
-        return results
+        return self.web.runs()
 
     def finished(self, job: str, count: int, timeout: float = 1500) -> list[dict[str, Any]]:
         def done() -> list[dict[str, Any]] | None:
@@ -187,8 +184,7 @@ def test_districts_refresh_apart_and_a_broken_one_fails_alone(statewide: Statewi
     for run in runs:
         assert run["tags"]["dagster/partition"] == run["tags"]["lead/district"]
         assert run["tags"]["lead/trigger"] == "sensor"
-    timed = s.web.graphql(RUNS.replace("startTime", "startTime endTime"))
-    assert most_at_once(timed["runsOrError"]["results"]) <= AT_ONCE
+    assert most_at_once(s.web.runs()) <= AT_ONCE
 
     # each good district published into its own tree, from its own DuckDB file
     for number in GOOD:
