@@ -18,14 +18,17 @@ import multiprocessing
 import os
 import tempfile
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+import zipfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import xlsxwriter
+import xlsxwriter.workbook
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
@@ -176,7 +179,37 @@ def write_workbook(
             _write_sheet(ws, spec, header_format, formats)
             if spec.chart is not None:
                 _insert_chart(workbook, ws, spec)
-        workbook.close()
+        with _fast_deflate():
+            workbook.close()
+
+
+ZIP_LEVEL = 1
+"""The deflate level of a workbook's zip. xlsxwriter compresses at zlib's default (6), which
+was a sixth of a large workbook's writing time (the 100,000-student district workbook: 85 MB of
+sheet XML, 1.55 CPU s at 6 against 0.62 s at 1) for files a quarter smaller; the cell values
+are the same either way."""
+
+
+class _FastZipFile(zipfile.ZipFile):
+    """A ZipFile that deflates at ZIP_LEVEL (xlsxwriter does not pass a level)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("compresslevel", ZIP_LEVEL)
+        super().__init__(*args, **kwargs)
+
+
+@contextmanager
+def _fast_deflate() -> Iterator[None]:
+    """xlsxwriter's `close` zips the sheets with the ZipFile its module imported; for the
+    duration of one close, that name is `_FastZipFile`. A writer process writes one workbook
+    at a time, so nothing else sees the swap."""
+    module = xlsxwriter.workbook
+    original = module.ZipFile
+    module.ZipFile = _FastZipFile
+    try:
+        yield
+    finally:
+        module.ZipFile = original
 
 
 @dataclass(frozen=True)
