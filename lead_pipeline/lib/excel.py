@@ -142,6 +142,8 @@ class _Lane:
     column: int
     kind: str
     expr: pl.Expr
+    integer: bool = False
+    """The values are integers: their longest text is that of the lowest or the highest."""
 
 
 def write_workbook(
@@ -434,7 +436,7 @@ def _lanes(frame: pl.DataFrame, text_columns: frozenset[str]) -> list[_Lane]:
             lanes.append(_Lane(col, _TEXT, pl.when(~rich).then(text)))
             extras.append((rich.any(), _Lane(col, _RICH, pl.when(rich).then(text))))
         elif dtype.is_integer():
-            lanes.append(_Lane(col, _NUMBER, c))
+            lanes.append(_Lane(col, _NUMBER, c, integer=True))
         elif dtype.is_float():
             # NaN and infinities have no Excel number (xlsxwriter would need a formula).
             lanes.append(_Lane(col, _NUMBER, pl.when(c.is_finite()).then(c)))
@@ -476,13 +478,15 @@ def _set_widths(
     """Size each column from its header and its longest value, within MIN_WIDTH..MAX_WIDTH.
 
     The longest value is measured over the whole column in one Polars pass (cheaper than a
-    Python sample); the header gets two extra characters for the filter button.
+    Python sample); the header gets two extra characters for the filter button. The pass is
+    run unoptimised: its expressions share nothing worth finding, and planning them was most
+    of its time on the small sheets of school workbooks (hundreds per refresh).
     """
     lengths = [0] * frame.width
     if lanes and frame.height:
-        measured = frame.select(_measure(lane).alias(f"_w{i}") for i, lane in enumerate(lanes)).row(
-            0
-        )
+        measured = frame.lazy().select(
+            _measure(lane).alias(f"_w{i}") for i, lane in enumerate(lanes)
+        ).collect(optimizations=pl.QueryOptFlags.none()).row(0)
         longest_text = 0
         for lane, length in zip(lanes, measured, strict=True):
             length = int(length or 0)
@@ -508,6 +512,11 @@ def _measure(lane: _Lane) -> pl.Expr:
         return lane.expr.str.len_chars().max()
     if lane.kind == _NUMBER:
         # Excel's General format shows at most about 11 characters of a number.
-        return lane.expr.cast(pl.String).str.len_chars().max().clip(upper_bound=12)
+        if lane.integer:  # the same length as every value's text, without writing them all
+            longest = pl.max_horizontal(*(end.cast(pl.String).str.len_chars()
+                                          for end in (lane.expr.min(), lane.expr.max())))
+        else:
+            longest = lane.expr.cast(pl.String).str.len_chars().max()
+        return longest.clip(upper_bound=12)
     shown = {_DATE: 10, _DATETIME: 16, _BOOL: 5}[lane.kind]
     return pl.when(lane.expr.is_not_null().any()).then(pl.lit(shown)).otherwise(pl.lit(0))
