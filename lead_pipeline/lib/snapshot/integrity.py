@@ -100,45 +100,74 @@ def _drop(con: duckdb.DuckDBPyConnection, schema: str, table: Table, condition: 
                    f"{n} row(s) {message}; left out of the reports")
 
 
-def _blank(con: duckdb.DuckDBPyConnection, schema: str, table: Table) -> list[Finding]:
-    """Rows whose key, or a required id, is blank: one finding per column, key first."""
-    found = []
+@dataclass(frozen=True)
+class _Rule:
+    """One reason to leave rows of a table out: `_drop`'s arguments besides the table."""
+
+    condition: str
+    check: Check
+    column: str
+    message: str
+    shown: str | None = None
+    numbered: bool = False
+
+
+def _rules(schema: str, table: Table, loaded: set[str]) -> list[_Rule]:
+    """A table's reasons to leave rows out, in the order they are applied: blank key and
+    required ids (key first), ids pointing at no row of a loaded table, reversed dates."""
+    rules = []
     for name in dict.fromkeys([*table.key, *(c.name for c in table.columns if c.required)]):
         what = "key" if name in table.key else "id"
-        finding = _drop(con, schema, table, f"{q(name)} IS NULL", Check.BLANK, name,
-                        f"have a blank {name} (their {what})", numbered=True)
-        if finding:
-            found.append(finding)
-    return found
+        rules.append(_Rule(f"{q(name)} IS NULL", Check.BLANK, name,
+                           f"have a blank {name} (their {what})", numbered=True))
+    for col in table.references:
+        target_name = col.references
+        assert target_name is not None
+        if target_name not in loaded:
+            continue  # that family is not running: nothing to point at
+        key = TABLE_BY_NAME[target_name].key[0]
+        rules.append(_Rule(f"{q(col.name)} IS NOT NULL AND {q(col.name)} NOT IN "
+                           f"(SELECT {q(key)} FROM {q(schema)}.{q(target_name)})",
+                           Check.ORPHAN, col.name, f"point at no {target_name} row",
+                           shown=col.name))
+    if table.interval:
+        start, end = table.interval
+        rules.append(_Rule(f"{q(end)} < {q(start)}", Check.REVERSED, end,
+                           f"end ({end}) before they start ({start})"))
+    return rules
 
 
 def drop_invalid_rows(con: duckdb.DuckDBPyConnection, schema: str,
                       tables: list[str]) -> list[Finding]:
     """Delete blank-id, orphan and reversed rows from the loaded `tables` of `schema`; report
-    each, and the structures with more than one active trial."""
+    each, and the structures with more than one active trial.
+
+    Each table's reasons are first counted together, in one pass: a clean table (the usual
+    case) then costs one query instead of a count per reason. Only a reason with rows left out
+    is applied, in order, by `_drop`, which counts again: a reason that matched no row cannot
+    match one after another reason's deletes, since every reason is a test of the row alone
+    and of tables already final (referenced tables are visited first) — except a table that
+    points at itself, which is always applied reason by reason."""
     loaded = set(tables)
     findings: list[Finding] = []
     for table in reference_order():
         if table.name not in loaded:
             continue
-        findings.extend(_blank(con, schema, table))
-        for col in table.references:
-            target_name = col.references
-            assert target_name is not None
-            if target_name not in loaded:
-                continue  # that family is not running: nothing to point at
-            target = TABLE_BY_NAME[target_name]
-            key = target.key[0]
-            cond = (f"{q(col.name)} IS NOT NULL AND {q(col.name)} NOT IN "
-                    f"(SELECT {q(key)} FROM {q(schema)}.{q(target_name)})")
-            finding = _drop(con, schema, table, cond, Check.ORPHAN, col.name,
-                            f"point at no {target_name} row", shown=col.name)
-            if finding:
-                findings.append(finding)
-        if table.interval:
-            start, end = table.interval
-            finding = _drop(con, schema, table, f"{q(end)} < {q(start)}", Check.REVERSED, end,
-                            f"end ({end}) before they start ({start})")
+        rules = _rules(schema, table, loaded)
+        if not rules:
+            continue
+        if any(col.references == table.name for col in table.references):
+            hit = [True] * len(rules)
+        else:
+            counts = con.execute(
+                "SELECT " + ", ".join(f"count_if({rule.condition})" for rule in rules)
+                + f" FROM {q(schema)}.{q(table.name)}").fetchone() or (0,) * len(rules)
+            hit = [bool(n) for n in counts]
+        for rule, matched in zip(rules, hit, strict=True):
+            if not matched:
+                continue
+            finding = _drop(con, schema, table, rule.condition, rule.check, rule.column,
+                            rule.message, rule.shown, rule.numbered)
             if finding:
                 findings.append(finding)
     if "Trial" in loaded:
