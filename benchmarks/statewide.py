@@ -148,7 +148,7 @@ def main() -> int:
         try:
             with dg.DagsterInstance.get() as instance:
                 while True:
-                    records = instance.get_run_records(dg.RunsFilter(job_name="weekly_refresh"))
+                    records = instance.get_run_records(dg.RunsFilter(job_name="Weekly_refresh"))
                     done = [r for r in records if r.dagster_run.is_finished]
                     if len(records) >= len(districts) and len(done) == len(records):
                         break

@@ -89,7 +89,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         print("lead-pipeline refresh: this deployment serves many districts "
               "(LEAD_MULTI_DISTRICT=1, docs/statewide.md): a district is refreshed from its "
               "folder under LEAD_SNAPSHOTS_ROOT/NNN by the schedule or the sensor, or from the "
-              "UI (weekly_refresh, its partition); unset LEAD_MULTI_DISTRICT to refresh one "
+              "UI (Weekly_refresh, its partition); unset LEAD_MULTI_DISTRICT to refresh one "
               "district's --snapshot into --output and --database", file=sys.stderr)
         return 2
     if args.school:

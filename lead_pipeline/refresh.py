@@ -120,7 +120,7 @@ def cause(error: SerializableErrorInfo) -> str:
 def run_refresh(snapshot: Path, *, output: Path | None = None, database: Path | None = None,
                 sections: list[int] | None = None, accept_smaller: bool = False,
                 log_level: str = "CRITICAL") -> RefreshOutcome:
-    """Run the job `weekly_refresh` on `snapshot`. Holds the database lock (lib/dblock.py) for
+    """Run the job `Weekly_refresh` on `snapshot`. Holds the database lock (lib/dblock.py) for
     the whole refresh, reading the outcome back included: a UI run or another refresh on the
     same file waits, never fails."""
     snapshot = snapshot.resolve()

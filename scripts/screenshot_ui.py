@@ -201,7 +201,7 @@ def main() -> None:
                         "repositoryLocationName": repo["location"]["name"]}
             folders = weeks(work / "exports")
             for folder in folders:
-                launch(ui, selector, "weekly_refresh",
+                launch(ui, selector, "Weekly_refresh",
                        {"ops": {"snapshot__candidate": {"config": {"folder": str(folder)}}}}, {})
             school = "010"
             launch(ui, selector, ONE_SCHOOL,

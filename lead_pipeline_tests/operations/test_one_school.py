@@ -128,7 +128,7 @@ def test_runs_are_the_defined_jobs_and_register_the_schools(
                 for r in ordered]
         labels = [(r.tags.get("lead/run"), r.tags.get("lead/snapshot_date"),
                    r.tags.get("lead/school")) for r in ordered]
-    assert runs == [("weekly_refresh", None, "command_line"),
+    assert runs == [("Weekly_refresh", None, "command_line"),
                     ("One_school_refresh", OTHER, "command_line")]
     # the runs list says which snapshot each used (added by the step that read its manifest)
     assert labels == [("weekly", "2026-11-21", None), ("one_school", "2026-11-28", OTHER)]

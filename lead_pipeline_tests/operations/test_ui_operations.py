@@ -233,9 +233,13 @@ def shows_the_operations(data: dict, auto: dict) -> None:
     assert {n["groupName"] for n in nodes.values()} == {"lead_pipeline"}
     one = nodes["lead/school_workbook"]
     assert one["isPartitioned"]
-    # the asset page's Materialize launches the first of the asset's jobs: the one-school job
-    assert one["jobNames"][0] == "One_school_refresh"
-    assert nodes["lead/trend"]["isPartitioned"] and nodes["lead/trend"]["jobNames"] == []
+    # the UI's Materialize buttons launch the first job (by name) holding every selected asset:
+    # for the lineage's "Materialize all" (the flow's executable assets) the weekly job; the
+    # school workbooks and the trend are reported, not materialised steps, so not in the way
+    assert all(n["jobNames"][0] == "Weekly_refresh" for n in nodes.values() if n["jobNames"])
+    assert {k for k, n in nodes.items() if not n["jobNames"]} == {
+        "lead/school_workbook", "lead/trend"}
+    assert nodes["lead/trend"]["isPartitioned"]
     assert set(one["kinds"]) == {"excel"}
     assert all(n["description"] for n in nodes.values())
     # descriptions survive the UI's Markdown: no `<word` outside code spans
@@ -250,7 +254,7 @@ def shows_the_operations(data: dict, auto: dict) -> None:
     assert schedule["name"] == "weekly_refresh_schedule"
     assert schedule["cronSchedule"] == "0 3 * * 0"
     assert schedule["executionTimezone"] == "America/New_York"
-    assert schedule["pipelineName"] == "weekly_refresh"
+    assert schedule["pipelineName"] == "Weekly_refresh"
     assert schedule["scheduleState"]["status"] == "RUNNING"
     sensors = {s["name"]: s for s in auto["sensorsOrError"]["results"]}
     assert set(sensors) == {"new_snapshot_sensor", "refresh_failure_email",
@@ -259,5 +263,5 @@ def shows_the_operations(data: dict, auto: dict) -> None:
     assert sensors["refresh_failure_email"]["sensorState"]["status"] == "STOPPED"
     assert sensors["snapshot_overdue_email"]["sensorState"]["status"] == "STOPPED"
     sensor = sensors["new_snapshot_sensor"]
-    assert sensor["targets"][0]["pipelineName"] == "weekly_refresh"
+    assert sensor["targets"][0]["pipelineName"] == "Weekly_refresh"
     assert sensor["sensorState"]["status"] == "STOPPED"

@@ -387,12 +387,12 @@ def launch_district_run(instance: Any, api: KubernetesApi, district: str) -> dic
     location = GrpcServerCodeLocationOrigin(host=code["name"], port=code["port"],
                                             location_name="lead_pipeline")
     run = instance.add_run(DagsterRun(
-        job_name="weekly_refresh",
+        job_name="Weekly_refresh",
         tags={"dagster/partition": district, "lead/district": district,
               "dagster-k8s/config": district_tag(district)},
-        job_code_origin=JobPythonOrigin("weekly_refresh", repository),
+        job_code_origin=JobPythonOrigin("Weekly_refresh", repository),
         remote_job_origin=RemoteJobOrigin(RemoteRepositoryOrigin(location, "__repository__"),
-                                          "weekly_refresh")))
+                                          "Weekly_refresh")))
     before = len(api.jobs)
     instance.run_launcher.launch_run(LaunchRunContext(dagster_run=run, workspace=None))
     [(path, job)] = api.jobs[before:]

@@ -149,10 +149,10 @@ def test_problem_lines_keep_ids_and_counts_and_drop_values() -> None:
 
 def test_the_failure_body_names_job_run_folder_date_and_problems() -> None:
     body = alert_text.failure_body(alert_text.FailedRun(
-        "weekly_refresh", "r-1", "/srv/snapshots/2026-11-28", "2026-11-28", "weekly",
+        "Weekly_refresh", "r-1", "/srv/snapshots/2026-11-28", "2026-11-28", "weekly",
         ["Roster: 1 problem"], url="http://127.0.0.1:3000"))
     assert body.splitlines()[2:] == [
-        "Job:             weekly_refresh",
+        "Job:             Weekly_refresh",
         "Run:             r-1",
         "Snapshot folder: /srv/snapshots/2026-11-28",
         "Snapshot date:   2026-11-28",

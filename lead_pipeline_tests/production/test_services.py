@@ -88,7 +88,7 @@ class Deployment:
         return self.web.runs()
 
     def refresh_runs(self) -> list[dict[str, Any]]:
-        return [r for r in self.runs() if r["jobName"] == "weekly_refresh"]
+        return [r for r in self.runs() if r["jobName"] == "Weekly_refresh"]
 
     def run_for(self, snapshot_name: str) -> dict[str, Any] | None:
         found = [r for r in self.refresh_runs()
@@ -193,7 +193,7 @@ def a_rejected_snapshot_sends_the_failure_e_mail_with_ids_and_counts_only(
     assert run["status"] == "FAILURE"
     assert os.readlink(d.output / "latest") == "2027/2026-11-14"  # last week's stays
 
-    message = d.mail("weekly_refresh failed (snapshot 2026-11-15)")
+    message = d.mail("Weekly_refresh failed (snapshot 2026-11-15)")
     body = text(message)
     assert f"Run:             {run['runId']}" in body
     assert f"Snapshot folder: {d.snapshots / '2026-11-15-bad'}" in body
@@ -255,7 +255,7 @@ def killed_daemon_then_restored_backup_fail_the_run_keep_history_and_tick_again(
     d.daemon = start_daemon(d.env, d.root)
     failed = d.finished_run_for("2026-11-21")
     assert failed["runId"] == killed["runId"] and failed["status"] == "FAILURE"
-    message = d.mail("weekly_refresh failed (snapshot 2026-11-21)")
+    message = d.mail("Weekly_refresh failed (snapshot 2026-11-21)")
     body = text(message)
     assert f"Run:             {killed['runId']}" in body
     assert f"Canceling due to exceeding maximum runtime of {KILLED_LIMIT} seconds" in body

@@ -175,7 +175,7 @@ def most_at_once(runs: list[dict[str, Any]]) -> int:
 def test_districts_refresh_apart_and_a_broken_one_fails_alone(statewide: Statewide) -> None:
     s = statewide
     t0 = time.time()
-    runs = s.finished("weekly_refresh", count=4)
+    runs = s.finished("Weekly_refresh", count=4)
     print(f"4 district runs finished after {time.time() - t0:.0f} s")
     by_district = {r["tags"]["lead/district"]: r for r in runs}
     assert sorted(by_district) == [*GOOD, BROKEN]  # nothing launched for 10x or 105
@@ -204,7 +204,7 @@ def test_districts_refresh_apart_and_a_broken_one_fails_alone(statewide: Statewi
                        "the failure e-mail", s.daemon)
     assert len(message) == 1
     assert " ".join(str(message[0]["Subject"]).split()) == (
-        f"[lead_pipeline] weekly_refresh failed for district {BROKEN} (snapshot 2026-11-21)")
+        f"[lead_pipeline] Weekly_refresh failed for district {BROKEN} (snapshot 2026-11-21)")
     body = text(message[0])
     assert f"District:        {BROKEN}" in body
     assert "rosterID=800 (row 1)" in body and "2026-13-01" not in body

@@ -1,9 +1,15 @@
-"""One school on demand: materialise one partition of `lead/school_workbook` (the state school
-number; defs/lead/partitions.py says what else fills that asset).
+"""One school on demand: the job `One_school_refresh` rebuilds one partition of
+`lead/school_workbook` (the state school number; defs/lead/partitions.py says what else fills
+that asset).
+
+The asset is declared as a spec, not a step: both the weekly publish and this job's one op
+report its materialisations. So the lineage's "Materialize all" holds only the weekly refresh's
+unpartitioned assets and starts the weekly job (defs/operations/jobs.py), instead of Dagster's
+backfill dialog over school partitions that a partitioned step in the view forces.
 
 A data manager who fixed records for one school exports a fresh snapshot (any folder) and
-materialises that school's partition, naming the folder in the launch form (default: the
-folder of the current snapshot). Only that school's rows are read, staged, reported, checked
+launches the job for that school's partition, naming the folder in the launch form (default:
+the folder of the current snapshot). Only that school's rows are read, staged, reported, checked
 and written; its workbook in the published `latest` folder is replaced atomically and its
 findings enter the history under the school's scope (lib/lead/school.py). A school with no
 workbook in `latest` is refused before any work, naming the schools there.
@@ -47,19 +53,22 @@ class SchoolRefreshConfig(dg.Config):
         "Leave empty to rebuild from the folder of the current snapshot.")
 
 
-@dg.asset(key=SCHOOL_WORKBOOK, group_name=GROUP, partitions_def=SCHOOLS,
-          kinds={"excel"}, deps=[LATEST],
-          description="Each school's workbook in `latest` (`schools/LEAD_NNN.xlsx`), one "
-          "partition per state school number, with the school's name, the snapshot date it "
-          "was built from, its errors, reviews, new and resolved findings, and the file. The "
-          "weekly refresh fills every school's partition when it publishes. Materialise one "
-          "partition to rebuild that school alone from a snapshot folder with the fixed records "
-          "(launch form field `folder`; empty = the current snapshot's folder): only its rows "
-          "are read and only its file in `latest` is replaced, its Changes sheet then shows what "
-          "the fix resolved.")
-def school_workbook(context: dg.AssetExecutionContext, config: SchoolRefreshConfig,
-                    snapshot: SnapshotResource, settings: PipelineSettings
-                    ) -> dg.MaterializeResult:
+school_workbook = dg.AssetSpec(
+    SCHOOL_WORKBOOK, group_name=GROUP, partitions_def=SCHOOLS, kinds={"excel"}, deps=[LATEST],
+    description="Each school's workbook in `latest` (`schools/LEAD_NNN.xlsx`), one partition "
+    "per state school number, with the school's name, the snapshot date it was built from, its "
+    "errors, reviews, new and resolved findings, and the file. The weekly refresh fills every "
+    "school's partition when it publishes. To rebuild one school alone from a snapshot folder "
+    "with the fixed records, launch the job One_school_refresh for its partition (launch form "
+    "field `folder`; empty = the current snapshot's folder): only its rows are read and only "
+    "its file in `latest` is replaced, its Changes sheet then shows what the fix resolved.")
+
+
+@dg.op(name=SCHOOL_WORKBOOK.to_python_identifier(),  # the step's name: lead__school_workbook
+       description="Rebuilds one school's workbook in `latest` from `folder` and records it "
+       "as that school's partition of lead/school_workbook.")
+def rebuild_school(context: dg.OpExecutionContext, config: SchoolRefreshConfig,
+                   snapshot: SnapshotResource, settings: PipelineSettings) -> None:
     _, school = split_school_key(context.partition_key, MULTI)  # settings hold the district
     folder = config.folder or snapshot.current().folder
     tag_run(context, {RUN: ONE_SCHOOL, SCHOOL: school, SNAPSHOT: str(folder)}, settings.district)
@@ -77,7 +86,9 @@ def school_workbook(context: dg.AssetExecutionContext, config: SchoolRefreshConf
     tag_run(context, {SNAPSHOT_DATE: out.snapshot_date.isoformat()})
     context.log.info(f"school {school}: replaced {out.path} (snapshot {out.snapshot_date}), "
                      f"{out.findings} finding(s), {out.new} new, {out.resolved} resolved")
-    return dg.MaterializeResult(metadata={
+    context.log_event(dg.AssetMaterialization(
+        asset_key=SCHOOL_WORKBOOK, partition=context.partition_key,
+        description=f"{out.school_name}: one-school build from {folder}", metadata={
         **school_metadata(name=out.school_name, snapshot_date=out.snapshot_date.isoformat(),
                           snapshot_folder=str(folder), file=out.path, errors=out.errors,
                           reviews=out.reviews, new=out.new, resolved=out.resolved,
@@ -86,4 +97,4 @@ def school_workbook(context: dg.AssetExecutionContext, config: SchoolRefreshConf
         "dagster/row_count": dg.MetadataValue.int(sum(out.rows.values())),
         "seconds": dg.MetadataValue.md(", ".join(
             f"{k} {v:.2f} s" for k, v in out.seconds.items())),
-    })
+    }))

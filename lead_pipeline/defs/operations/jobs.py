@@ -1,14 +1,16 @@
 """The two runs an operator starts: the weekly refresh, one unpartitioned run over every asset
 (snapshot -> LEAD -> KIAS -> publish), a district-wide pass that also records every school's
-partition of `lead/school_workbook`, not one run per school; and the one-school refresh, one
-partition of that asset rebuilt. The schedule, the sensor and the command line start these
-jobs."""
+partition of `lead/school_workbook`, not one run per school; and the one-school refresh, an op
+job that rebuilds one partition of that asset (the asset is a spec both runs report, so the
+lineage's "Materialize all" holds only the weekly job's assets and starts that job). The
+schedule, the sensor and the command line start these jobs."""
 
 import dagster as dg
 
 from lead_pipeline.defs.districts import DISTRICTS, MULTI, district_tags
 from lead_pipeline.defs.lead.assets import DETAIL
 from lead_pipeline.defs.lead.partitions import SCHOOL_WORKBOOK, SCHOOLS
+from lead_pipeline.defs.lead.school_refresh import rebuild_school
 from lead_pipeline.defs.operations.freshness import FRESHNESS_CHECK
 from lead_pipeline.defs.operations.tags import ONE_SCHOOL as ONE_SCHOOL_RUN
 from lead_pipeline.defs.operations.tags import RUN, SNAPSHOT, SNAPSHOT_DATE, TRIGGER
@@ -17,11 +19,12 @@ from lead_pipeline.defs.snapshot.assets import CANDIDATE
 from lead_pipeline.lib.districts import split_school_key
 from lead_pipeline.lib.snapshot.arrivals import Arrival
 
-WEEKLY = "weekly_refresh"
+WEEKLY = "Weekly_refresh"
+"""Capitalised on purpose: the UI's Materialize buttons (an asset page's, the lineage's
+"Materialize all") launch the first job, by name, that holds every selected asset, and the
+implicit `__ASSET_JOB` sorts before every lowercase name; so materialising the flow from the
+lineage runs this job, with its tags, not `__ASSET_JOB`."""
 ONE_SCHOOL = "One_school_refresh"
-"""Capitalised on purpose: an asset page's Materialize button launches the first job, by name,
-that holds the asset, and `__ASSET_JOB` sorts before every lowercase name; so a school
-rebuilt from its partition's page runs as this job, with its tags, not as `__ASSET_JOB`."""
 
 
 def op_name(key: dg.AssetKey) -> str:
@@ -41,7 +44,7 @@ weekly_refresh = dg.define_asset_job(
     "root, the one the schedule loads), checks "
     "it, builds the LEAD workbooks and the KIAS extract and publishes them together, moving "
     "`latest`; every school's workbook then shows as a partition of lead/school_workbook. "
-    "Use this job, not \"Materialize all\", to refresh everything.",
+    "The lineage's \"Materialize all\" starts this job.",
     tags={RUN: WEEKLY_RUN},
     # with many districts a launch for a district's partition carries its tags from the start
     config=dg.PartitionedConfig(
@@ -49,13 +52,14 @@ weekly_refresh = dg.define_asset_job(
         tags_for_partition_key_fn=district_tags) if DISTRICTS else None,
 )
 
-one_school_refresh = dg.define_asset_job(
-    ONE_SCHOOL,
-    selection=dg.AssetSelection.assets(SCHOOL_WORKBOOK),  # partitioned by its asset's SCHOOLS
+@dg.job(
+    name=ONE_SCHOOL,
     description="One school rebuilt: pick its partition (state school number), set `folder` "
     "to the snapshot folder with the fixed records (empty = the current snapshot's folder); "
-    "only that school's workbook in `latest` is replaced.",
+    "only that school's workbook in `latest` is replaced, and the school's partition of "
+    "lead/school_workbook shows the build.",
     tags={RUN: ONE_SCHOOL_RUN},
+    partitions_def=None if MULTI else SCHOOLS,
     # the launchpad opens with the one field filled in: the form, not an empty YAML editor
     config=dg.PartitionedConfig(
         partitions_def=SCHOOLS, run_config_for_partition_key_fn=lambda _: school_run_config(""),
@@ -63,6 +67,8 @@ one_school_refresh = dg.define_asset_job(
             str(split_school_key(key, multi=True)[0]))) if MULTI
     else {"ops": {op_name(SCHOOL_WORKBOOK): {"config": {"folder": ""}}}},
 )
+def one_school_refresh() -> None:
+    rebuild_school()
 
 
 def run_config(folder: str, *, sections: list[int] | None = None,

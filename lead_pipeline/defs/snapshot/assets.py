@@ -175,7 +175,7 @@ def tables(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> Iterato
         load = store.pending(con)
         if load is None:
             raise dg.Failure("no snapshot is waiting to be published: materialise "
-                             f"{CANDIDATE.to_user_string()} (the weekly_refresh job) first")
+                             f"{CANDIDATE.to_user_string()} (the Weekly_refresh job) first")
         load_id, schema, present = load.load_id, load.schema, load.present
         dropped = [f for f in store.findings(con, load_id) if not f.blocking]
         counts = store.row_counts(con, schema)
