@@ -23,7 +23,7 @@ WEEKLY, ONE_SCHOOL = "weekly", "one_school"
 DISTRICT = DISTRICT_TAG
 
 
-def tag_run(context: dg.AssetExecutionContext, tags: dict[str, str],
+def tag_run(context: dg.AssetExecutionContext | dg.OpExecutionContext, tags: dict[str, str],
             district: str | None = None) -> None:
     """Add `tags` to the running run (what the runs list shows), keeping a trigger the run was
     started with: a run launched from the UI has none, so it is marked `ui`; with many
