@@ -34,7 +34,6 @@ FILES = dg.AssetKey(["kias", "files"])
 
 SHARED_READS = ["District", "School", "Calendar", "GradeLevel", "Person", "Enrollment", "Plan"]
 KIAS_READS = [*SHARED_READS, *(t.name for t in TABLES if t.family is Family.KIAS)]
-SNAPSHOT_DEPS = [TABLES_KEY]
 SKIPPED = "the snapshot holds no KIAS tables: KIAS skipped, nothing written"
 
 
@@ -86,7 +85,7 @@ def _skipped(current: store.CurrentSnapshot) -> dict[str, dg.MetadataValue]:
 
 
 @dg.asset(partitions_def=DISTRICTS,
-          key=CANDIDATES, group_name=GROUP, kinds=KINDS, deps=SNAPSHOT_DEPS,
+          key=CANDIDATES, group_name=GROUP, kinds=KINDS, deps=[TABLES_KEY],
           description="docs/kias.md §2: one row per resolution of a student (any role) on a "
           "complete event dated in the window, for a student with an enrollment in the incident's "
           "school on that date that is not State Exclude / No Show / excluded grade or "
