@@ -3,11 +3,26 @@
 dagster-duckdb-polars skips writing an empty frame (leaving no table, or last week's rows
 behind), and a district with no case managers or a test with one section makes empty frames
 routinely; this manager always replaces the table, empty or not, through Arrow.
+
+Within one run a frame a step returns is also kept in the run's
+process, and a later step of the same run is handed that frame (or the columns it asks for)
+instead of reading the table back; the table is written by one writer thread while the next
+steps compute (DuckDB works without Python's lock), so a refresh neither waits for its writes
+nor reads back what it has just made. `flush` waits for every write and re-raises the first
+that failed: `publish/latest` calls it before it commits, and the run's end calls it, so a
+publication never goes out with a table that was not stored, and the DuckDB file holds every
+asset a run made when the run ends, as before. A run that materialises one asset from the UI
+finds nothing kept and reads its inputs from the file.
 """
 
+from concurrent.futures import Future, ThreadPoolExecutor
+
 import dagster as dg
+import duckdb
 import polars as pl
+import pyarrow as pa
 from dagster_duckdb import DuckDBResource
+from pydantic import PrivateAttr
 
 from lead_pipeline.lib.sql import q
 
@@ -17,17 +32,24 @@ def table_of(key: dg.AssetKey) -> str:
     return f"{q(schema)}.{q('_'.join(rest))}"
 
 
+def _replace(con: duckdb.DuckDBPyConnection, table: str, arrow: pa.Table) -> None:
+    """The table `table` (its schema already exists) replaced by `arrow`."""
+    con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM arrow")
+
+
 class DuckDBFrameIOManager(dg.ConfigurableIOManager):
     duckdb: dg.ResourceDependency[DuckDBResource]
+
+    _kept: dict[dg.AssetKey, pl.DataFrame] = PrivateAttr(default_factory=dict)
+    _writer: ThreadPoolExecutor | None = PrivateAttr(default=None)
+    _writes: list[tuple[str, Future[None]]] = PrivateAttr(default_factory=list)
 
     def handle_output(self, context: dg.OutputContext, obj: pl.DataFrame) -> None:
         if obj is None:
             return
         key = context.asset_key
-        arrow = obj.to_arrow()  # noqa: F841 - read by name in the SQL below
-        with self.duckdb.get_connection() as con:
-            con.execute(f"CREATE SCHEMA IF NOT EXISTS {q(key.path[0])}")
-            con.execute(f"CREATE OR REPLACE TABLE {table_of(key)} AS SELECT * FROM arrow")
+        self._kept[key] = obj
+        self._write(table_of(key), key.path[0], obj)
         context.add_output_metadata({
             "dagster/row_count": dg.MetadataValue.int(obj.height),
             "dagster/column_schema": dg.TableSchema(columns=[
@@ -38,8 +60,53 @@ class DuckDBFrameIOManager(dg.ConfigurableIOManager):
     def load_input(self, context: dg.InputContext) -> pl.DataFrame:
         """The whole table, or only the columns an `AssetIn(metadata={"columns": [...]})`
         names: a report that counts students need not hold their names (millions of rows at
-        state scale)."""
+        state scale). The frame this run made when there is one, else the stored table."""
         columns = (context.definition_metadata or {}).get("columns")
+        kept = self._kept.get(context.asset_key)
+        if kept is not None:
+            return kept.select(columns) if columns else kept
         select = ", ".join(q(c) for c in columns) if columns else "*"
         with self.duckdb.get_connection() as con:
             return con.execute(f"SELECT {select} FROM {table_of(context.asset_key)}").pl()
+
+    def _write(self, table: str, schema: str, frame: pl.DataFrame) -> None:
+        """Replace `table` by `frame` on the writer thread. The schema is made here, in the
+        step's thread, so two writes never race to create it; the writer's cursor is its own
+        (a DuckDB cursor serves one thread)."""
+        with self.duckdb.get_connection() as con:
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {q(schema)}")
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="frames")
+        arrow = frame.to_arrow()
+
+        def write() -> None:
+            with self.duckdb.get_connection() as con:
+                _replace(con, table, arrow)
+
+        self._writes.append((table, self._writer.submit(write)))
+
+    def flush(self) -> None:
+        """Wait for every table this run has handed to the writer; the first that failed is
+        raised as a dg.Failure naming the table (the others are still waited for)."""
+        writes, self._writes = self._writes, []
+        failed: list[tuple[str, BaseException]] = []
+        for table, future in writes:
+            error = future.exception()
+            if error is not None:
+                failed.append((table, error))
+        if failed:
+            table, error = failed[0]
+            raise dg.Failure(f"storing {table} in DuckDB failed: {type(error).__name__}: "
+                             f"{str(error).splitlines()[0] if str(error) else ''}") from error
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        """At the run's end every write has finished (the DuckDB connection closes after this
+        manager's teardown: Dagster tears resources down in reverse order) and the kept frames
+        are let go."""
+        try:
+            self.flush()
+        finally:
+            self._kept.clear()
+            if self._writer is not None:
+                self._writer.shutdown(wait=True)
+                self._writer = None

@@ -16,7 +16,6 @@ import polars as pl
 
 from lead_pipeline.defs.districts import DISTRICTS
 from lead_pipeline.defs.group import GROUP
-from lead_pipeline.defs.io import table_of
 from lead_pipeline.defs.lead.assets import (
     CASELOAD,
     CLASSES,
@@ -38,7 +37,6 @@ from lead_pipeline.lib.lead.rules import (
     generic,
 )
 from lead_pipeline.lib.rules import by_rule
-from lead_pipeline.lib.sql import q
 
 FINDINGS = dg.AssetKey(["lead", "findings"])
 REPORT_KEYS: dict[str, dg.AssetKey] = {
@@ -152,16 +150,19 @@ def build_quality_checks(rules: Sequence[QualityRule] = RULES) -> dg.AssetChecks
             description=f"{rule.id} ({rule.level}, {rule.report}): {rule.description}. "
             f"Fix: {generic(rule.fix)}",
             metadata={"rule": rule.id, "level": rule.level}, partitions_def=DISTRICTS,
-            additional_deps=[FINDINGS])
+            # Q-K2 lists its students (ids) from the counted students
+            additional_deps=[FINDINGS, *([STG_SECTION_STUDENTS] if rule.id == Q_K2 else [])])
         for rule in rules
     ]
     ids = [rule.id for rule in rules]
 
     @dg.multi_asset_check(specs=specs, name="lead_quality_rules", can_subset=True,
-                          ins={"stored": dg.AssetIn(FINDINGS)},
+                          ins={"stored": dg.AssetIn(FINDINGS),
+                               "students": dg.AssetIn(STG_SECTION_STUDENTS)},
                           description="docs/lead.md §5: the Q- rules over the LEAD reports.")
     def lead_quality_rules(context: dg.AssetCheckExecutionContext, snapshot: SnapshotResource,
-                           stored: pl.DataFrame) -> Iterator[dg.AssetCheckResult]:
+                           stored: pl.DataFrame, students: pl.DataFrame
+                           ) -> Iterator[dg.AssetCheckResult]:
         found = stored.filter(pl.col(RULE_COLUMN).is_in(ids))
         header = snapshot.header()
         with snapshot.duckdb.get_connection() as con:
@@ -179,27 +180,18 @@ def build_quality_checks(rules: Sequence[QualityRule] = RULES) -> dg.AssetChecks
             if key not in selected:
                 continue
             mine = split[rule.id]
-            students = (_without_case_manager(snapshot)
-                        if rule.id == Q_K2 and mine.height else None)
+            without = (without_case_manager(students.select(CASELOAD_STUDENT_COLUMNS))
+                       if rule.id == Q_K2 and mine.height else None)
             new = None if previous is None else int(counts.get(rule.id, {}).get("new", 0))
             yield dg.AssetCheckResult(
                 asset_key=key.asset_key, check_name=key.name, passed=mine.height == 0,
                 severity=(dg.AssetCheckSeverity.ERROR if rule.level == "error"
                           else dg.AssetCheckSeverity.WARN),
-                metadata=check_metadata(rule, mine, previous, before, counts, students),
-                description=result_description(rule, mine, new, students))
+                metadata=check_metadata(rule, mine, previous, before, counts, without),
+                description=result_description(rule, mine, new, without))
         context.log.info(f"quality rules: {found.height} finding(s) over {len(rules)} rules")
 
     return lead_quality_rules
-
-
-def _without_case_manager(snapshot: SnapshotResource) -> pl.Series:
-    """Q-K2's students (ids only), read from the staged counted students of this run."""
-    columns = ", ".join(q(c) for c in CASELOAD_STUDENT_COLUMNS)
-    with snapshot.duckdb.get_connection() as con:
-        students = con.execute(
-            f"SELECT {columns} FROM {table_of(STG_SECTION_STUDENTS)}").pl()
-    return without_case_manager(students)
 
 
 lead_quality_rules = build_quality_checks()

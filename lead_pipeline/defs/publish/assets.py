@@ -18,6 +18,7 @@ import polars as pl
 
 from lead_pipeline.defs.districts import DISTRICTS
 from lead_pipeline.defs.group import GROUP
+from lead_pipeline.defs.io import DuckDBFrameIOManager
 from lead_pipeline.defs.kias.assets import FILES as KIAS_FILES
 from lead_pipeline.defs.lead import trend
 from lead_pipeline.defs.lead.assets import SCHOOLWIDE
@@ -51,8 +52,10 @@ trend_asset = trend.trend_spec(LATEST)
           "fails before or during this step leaves `latest`, every published file and the "
           "current snapshot as they were.")
 def latest(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
-           settings: PipelineSettings, found: pl.DataFrame, schools: pl.DataFrame
-           ) -> dg.MaterializeResult:
+           settings: PipelineSettings, io_manager: dg.ResourceParam[DuckDBFrameIOManager],
+           found: pl.DataFrame,
+           schools: pl.DataFrame) -> dg.MaterializeResult:
+    io_manager.flush()  # every frame of the run stored before the snapshot becomes current
     output = settings.output
     staging = publish.run_staging(output, context.run.run_id)
     snap = snapshot.snapshot()
