@@ -14,6 +14,7 @@ xlsxwriter writer.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import tempfile
@@ -137,13 +138,19 @@ _TEXT, _NUMBER, _BOOL, _RICH = "text", "number", "bool", "rich"
 _DATE, _DATETIME = "date", "datetime"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Lane:
     column: int
     kind: str
     expr: pl.Expr
     integer: bool = False
     """The values are integers: their longest text is that of the lowest or the highest."""
+
+    @functools.cached_property
+    def measure(self) -> pl.Expr:
+        """Characters the longest value shows (`_measure`), built once per lane: a lane of
+        `_lane_plan` serves every sheet of its schema."""
+        return _measure(self)
 
 
 def write_workbook(
@@ -412,16 +419,30 @@ def _looks_rich(text: str) -> bool:
 
 
 def _lanes(frame: pl.DataFrame, text_columns: frozenset[str]) -> list[_Lane]:
-    """Choose each column's writer from its dtype and the expression giving its cell values.
+    """Each column's writer and the expression giving its cell values (`_lane_plan`), with
+    the extra lanes some of this frame's values need, decided for all columns in one Polars
+    pass, so ordinary columns cost one null test per cell."""
+    lanes, extras = _lane_plan(tuple(frame.schema.items()), text_columns)
+    if not extras or not frame.height:
+        return list(lanes)
+    needed = frame.select(flag.alias(f"_x{i}") for i, (flag, _) in enumerate(extras)).row(0)
+    return [*lanes, *(lane for (_, lane), need in zip(extras, needed, strict=True) if need)]
 
-    A few columns need a second writer for some of their values (text that xlsxwriter would
-    take for rich-text XML, dates Excel cannot show); such an extra lane is kept only when one
-    value needs it, decided for all columns in one Polars pass, so ordinary columns cost one
-    null test per cell.
-    """
+
+@functools.lru_cache(maxsize=256)
+def _lane_plan(schema: tuple[tuple[str, pl.DataType], ...], text_columns: frozenset[str]
+               ) -> tuple[tuple[_Lane, ...], tuple[tuple[pl.Expr, _Lane], ...]]:
+    """Choose each column's writer from its dtype and the expression giving its cell values;
+    `extras` are (does any value need it?, lane) pairs for the second writer a few columns need
+    for some values (text that xlsxwriter would take for rich-text XML, dates Excel cannot
+    show).
+
+    Made once per schema: the school workbooks of a refresh (1,500 at state scale, three
+    report sheets each) share a handful of schemas, and building these expressions was about
+    4 ms a sheet, more than writing a small school's cells."""
     lanes: list[_Lane] = []
-    extras: list[tuple[pl.Expr, _Lane]] = []  # (does any value need it?, lane)
-    for col, (name, dtype) in enumerate(frame.schema.items()):
+    extras: list[tuple[pl.Expr, _Lane]] = []
+    for col, (name, dtype) in enumerate(schema):
         c = pl.col(name)
         if dtype == pl.Null:
             continue  # every cell is empty
@@ -463,10 +484,7 @@ def _lanes(frame: pl.DataFrame, text_columns: frozenset[str]) -> list[_Lane]:
             raise TypeError(
                 f"column {name!r}: dtype {dtype} has no Excel writer; cast it before writing"
             )
-    if extras and frame.height:
-        needed = frame.select(flag.alias(f"_x{i}") for i, (flag, _) in enumerate(extras)).row(0)
-        lanes.extend(lane for (_, lane), need in zip(extras, needed, strict=True) if need)
-    return lanes
+    return tuple(lanes), tuple(extras)
 
 
 def _set_widths(
@@ -485,7 +503,7 @@ def _set_widths(
     lengths = [0] * frame.width
     if lanes and frame.height:
         measured = frame.lazy().select(
-            _measure(lane).alias(f"_w{i}") for i, lane in enumerate(lanes)
+            lane.measure.alias(f"_w{i}") for i, lane in enumerate(lanes)
         ).collect(optimizations=pl.QueryOptFlags.none()).row(0)
         longest_text = 0
         for lane, length in zip(lanes, measured, strict=True):
