@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import dagster as dg
@@ -17,11 +18,19 @@ restrict_umask()
 def definitions_with(res: Resources) -> dg.Definitions:
     """Everything under defs/ bound to `res`: with the default resources what the UI loads, with
     a command line's database and folders what `lead-pipeline refresh` runs."""
-    found = dg.load_from_defs_folder(path_within_project=Path(__file__).parent)
+    found = _found()
     # one process: steps share the single-writer DuckDB file and skip ~2 s of process start-up
     # each
     return dg.Definitions.merge(
         found, dg.Definitions(resources=res.as_dict(), executor=dg.in_process_executor))
+
+
+@functools.cache
+def _found() -> dg.Definitions:
+    """Every definition under defs/, found once per process: the modules are imported once
+    anyway, and a process that runs many refreshes (the tests, a script) need not walk them
+    again for each."""
+    return dg.load_from_defs_folder(path_within_project=Path(__file__).parent)
 
 
 @dg.definitions
