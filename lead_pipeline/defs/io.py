@@ -43,6 +43,7 @@ class DuckDBFrameIOManager(dg.ConfigurableIOManager):
     _kept: dict[dg.AssetKey, pl.DataFrame] = PrivateAttr(default_factory=dict)
     _writer: ThreadPoolExecutor | None = PrivateAttr(default=None)
     _writes: list[tuple[str, Future[None]]] = PrivateAttr(default_factory=list)
+    _schemas: set[str] = PrivateAttr(default_factory=set)
 
     def handle_output(self, context: dg.OutputContext, obj: pl.DataFrame) -> None:
         if obj is None:
@@ -71,10 +72,14 @@ class DuckDBFrameIOManager(dg.ConfigurableIOManager):
 
     def _write(self, table: str, schema: str, frame: pl.DataFrame) -> None:
         """Replace `table` by `frame` on the writer thread. The schema is made here, in the
-        step's thread, so two writes never race to create it; the writer's cursor is its own
-        (a DuckDB cursor serves one thread)."""
-        with self.duckdb.get_connection() as con:
-            con.execute(f"CREATE SCHEMA IF NOT EXISTS {q(schema)}")
+        step's thread, once a run, before the first write into it: two writes never race to
+        create it, and no catalog change of this thread meets the writer's. The writer's cursor
+        is its own (a DuckDB cursor serves one thread)."""
+        if schema not in self._schemas:
+            self.flush()  # nothing is being written while the schema is made
+            with self.duckdb.get_connection() as con:
+                con.execute(f"CREATE SCHEMA IF NOT EXISTS {q(schema)}")
+            self._schemas.add(schema)
         if self._writer is None:
             self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="frames")
         arrow = frame.to_arrow()
@@ -98,6 +103,11 @@ class DuckDBFrameIOManager(dg.ConfigurableIOManager):
             table, error = failed[0]
             raise dg.Failure(f"storing {table} in DuckDB failed: {type(error).__name__}: "
                              f"{str(error).splitlines()[0] if str(error) else ''}") from error
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """A run's own state, never shared with another run of the same definitions (Dagster
+        hands each run a copy of this manager, and a copy shares its originals' containers)."""
+        self._kept, self._writes, self._schemas, self._writer = {}, [], set(), None
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         """At the run's end every write has finished (the DuckDB connection closes after this
