@@ -4,15 +4,15 @@ dagster-duckdb-polars skips writing an empty frame (leaving no table, or last we
 behind), and a district with no case managers or a test with one section makes empty frames
 routinely; this manager always replaces the table, empty or not, through Arrow.
 
-Within one run a frame a step returns is also kept in the run's
-process, and a later step of the same run is handed that frame (or the columns it asks for)
-instead of reading the table back; the table is written by one writer thread while the next
-steps compute (DuckDB works without Python's lock), so a refresh neither waits for its writes
-nor reads back what it has just made. `flush` waits for every write and re-raises the first
-that failed: `publish/latest` calls it before it commits, and the run's end calls it, so a
-publication never goes out with a table that was not stored, and the DuckDB file holds every
-asset a run made when the run ends, as before. A run that materialises one asset from the UI
-finds nothing kept and reads its inputs from the file.
+Within one run a frame a step returns is also kept in the run's process, and a later step of
+the same run is handed that frame (or the columns it asks for) instead of reading the table
+back; the table is written by one writer thread while the next steps compute (DuckDB works
+without Python's lock), so a refresh neither waits for its writes nor reads back what it has
+just made. `flush` waits for every write and re-raises the first that failed: `publish/latest`
+calls it before it commits, and the run's end calls it, so a publication never goes out with a
+table that was not stored, and the DuckDB file holds every asset a run made when the run ends,
+as before. A run that materialises one asset from the UI finds nothing kept and reads its
+inputs from the file.
 """
 
 from concurrent.futures import Future, ThreadPoolExecutor

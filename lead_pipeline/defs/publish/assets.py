@@ -53,8 +53,7 @@ trend_asset = trend.trend_spec(LATEST)
           "current snapshot as they were.")
 def latest(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
            settings: PipelineSettings, io_manager: dg.ResourceParam[DuckDBFrameIOManager],
-           found: pl.DataFrame,
-           schools: pl.DataFrame) -> dg.MaterializeResult:
+           found: pl.DataFrame, schools: pl.DataFrame) -> dg.MaterializeResult:
     io_manager.flush()  # every frame of the run stored before the snapshot becomes current
     output = settings.output
     staging = publish.run_staging(output, context.run.run_id)
