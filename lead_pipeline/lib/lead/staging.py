@@ -52,10 +52,21 @@ def first_by(frame: pl.DataFrame, group: list[str], order: list[tuple[str, bool]
 
     The first row of each group is kept with `is_first_distinct` on the group's columns: the
     same rows in the same order as `unique(keep="first", maintain_order=True)` (nulls equal),
-    at a third of its time on the 650,000 enrollments of a 100,000-student district."""
+    at a third of its time on the 650,000 enrollments of a 100,000-student district. Only the
+    group and order columns are sorted, with each row's position; the kept rows are then taken
+    from `frame` in that order: the same rows as sorting every column (the order comes from the
+    order columns alone), without moving the others' values of rows that are dropped (the
+    4.5 million staged students of a 700,000-student state, three times a refresh)."""
     cols = [c for c, _ in order]
-    return (frame.sort(cols, descending=[d for _, d in order], nulls_last=True)
-            .filter(pl.struct(group).is_first_distinct()))
+    keys = frame.select(list(dict.fromkeys([*group, *cols]))).with_row_index(_ROW)
+    kept = (keys.sort(cols, descending=[d for _, d in order], nulls_last=True)
+            .filter(pl.struct(group).is_first_distinct())
+            .get_column(_ROW))
+    return frame[kept]
+
+
+_ROW = "_first_by_row"
+"""first_by's column of row positions (never a column of the frames it is given)."""
 
 
 def latest_enrollment(candidates: pl.DataFrame, codes: Codes, group: list[str]) -> pl.DataFrame:
