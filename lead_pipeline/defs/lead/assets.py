@@ -9,9 +9,10 @@ from pydantic import Field
 
 from lead_pipeline.defs.districts import DISTRICTS
 from lead_pipeline.defs.group import GROUP
-from lead_pipeline.defs.lead.inputs import SNAPSHOT_DEPS, run_started
+from lead_pipeline.defs.lead.inputs import run_started
 from lead_pipeline.defs.lead.partitions import add_school_partitions
 from lead_pipeline.defs.resources import PipelineSettings, SnapshotResource
+from lead_pipeline.defs.snapshot.assets import TABLES_KEY
 from lead_pipeline.lib.lead import reports, staging
 from lead_pipeline.lib.lead.flow import LEAD_TABLES
 from lead_pipeline.lib.lead.preview import preview_markdown
@@ -27,7 +28,7 @@ DETAIL = dg.AssetKey(["lead", "detail"])
 
 
 @dg.asset(partitions_def=DISTRICTS,
-          key=STG_SECTIONS, group_name=GROUP, kinds=KINDS, deps=SNAPSHOT_DEPS,
+          key=STG_SECTIONS, group_name=GROUP, kinds=KINDS, deps=[TABLES_KEY],
           description="L-1…L-5, L-22: the sections in the reports, with school, calendar, "
           "course, dates (last day = Section End Date) and primary teacher; teacher names only "
           "for active staff at the section's school (L-20). Registers the included schools' "
@@ -42,7 +43,7 @@ def stg_sections(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
 
 @dg.asset(partitions_def=DISTRICTS,
           key=STG_SECTION_STUDENTS, group_name=GROUP, kinds=KINDS,
-          ins={"sections": dg.AssetIn(STG_SECTIONS)}, deps=SNAPSHOT_DEPS,
+          ins={"sections": dg.AssetIn(STG_SECTIONS)}, deps=[TABLES_KEY],
           description="L-6…L-15, L-23: one row per section and student counted on the "
           "section's last day, with the chosen enrollment, state grade, disability, EL, gifted, "
           "ILPA, race and case manager. These are the Detail rows of every section.")
@@ -79,7 +80,7 @@ def classes(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
 
 
 @dg.asset(partitions_def=DISTRICTS,
-          key=STAFF, group_name=GROUP, kinds=KINDS, deps=SNAPSHOT_DEPS,
+          key=STAFF, group_name=GROUP, kinds=KINDS, deps=[TABLES_KEY],
           description="Staff: one row per active staff person (L-20) x school x type x alt "
           "type from the latest such assignment, with the EPSB ID (L-21).")
 def staff(context: dg.AssetExecutionContext, snapshot: SnapshotResource) -> pl.DataFrame:
@@ -89,7 +90,7 @@ def staff(context: dg.AssetExecutionContext, snapshot: SnapshotResource) -> pl.D
 
 @dg.asset(partitions_def=DISTRICTS,
           key=CASELOAD, group_name=GROUP, kinds=KINDS, ins={"students": _COUNTED},
-          deps=SNAPSHOT_DEPS,
+          deps=[TABLES_KEY],
           description="Caseload (district level): one row per case manager (L-23) and one with "
           "a blank Person ID for students with a disability and no case manager.")
 def caseload(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
@@ -100,7 +101,7 @@ def caseload(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
 
 @dg.asset(partitions_def=DISTRICTS,
           key=SCHOOLWIDE, group_name=GROUP, kinds=KINDS,
-          ins={"students": _COUNTED}, deps=SNAPSHOT_DEPS,
+          ins={"students": _COUNTED}, deps=[TABLES_KEY],
           description="Schoolwide: one row per included school over its distinct students.")
 def schoolwide(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
                students: pl.DataFrame) -> pl.DataFrame:

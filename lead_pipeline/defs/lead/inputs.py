@@ -1,13 +1,9 @@
-"""What every LEAD asset reads besides the snapshot resource (defs/resources.py): the snapshot's
-tables (one asset), and the one "Date Time Generated" of the run."""
+"""What every LEAD report reads besides the snapshot resource (defs/resources.py) and the
+snapshot's tables (the asset `snapshot/tables`): the one "Date Time Generated" of the run."""
 
 from datetime import datetime
 
 import dagster as dg
-
-from lead_pipeline.defs.snapshot.assets import TABLES_KEY
-
-SNAPSHOT_DEPS = [TABLES_KEY]
 
 
 def run_started(context: dg.AssetExecutionContext) -> datetime:

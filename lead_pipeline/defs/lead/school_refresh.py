@@ -88,13 +88,15 @@ def rebuild_school(context: dg.OpExecutionContext, config: SchoolRefreshConfig,
                      f"{out.findings} finding(s), {out.new} new, {out.resolved} resolved")
     context.log_event(dg.AssetMaterialization(
         asset_key=SCHOOL_WORKBOOK, partition=context.partition_key,
-        description=f"{out.school_name}: one-school build from {folder}", metadata={
-        **school_metadata(name=out.school_name, snapshot_date=out.snapshot_date.isoformat(),
-                          snapshot_folder=str(folder), file=out.path, errors=out.errors,
-                          reviews=out.reviews, new=out.new, resolved=out.resolved,
-                          built_by=ONE_SCHOOL_BUILD),
-        "slice_rows": dg.MetadataValue.md(markdown.table(["table", "rows"], out.rows.items())),
-        "dagster/row_count": dg.MetadataValue.int(sum(out.rows.values())),
-        "seconds": dg.MetadataValue.md(", ".join(
-            f"{k} {v:.2f} s" for k, v in out.seconds.items())),
-    }))
+        description=f"{out.school_name}: one-school build from {folder}",
+        metadata={
+            **school_metadata(name=out.school_name, snapshot_date=out.snapshot_date.isoformat(),
+                              snapshot_folder=str(folder), file=out.path, errors=out.errors,
+                              reviews=out.reviews, new=out.new, resolved=out.resolved,
+                              built_by=ONE_SCHOOL_BUILD),
+            "slice_rows": dg.MetadataValue.md(markdown.table(["table", "rows"],
+                                                             out.rows.items())),
+            "dagster/row_count": dg.MetadataValue.int(sum(out.rows.values())),
+            "seconds": dg.MetadataValue.md(", ".join(
+                f"{k} {v:.2f} s" for k, v in out.seconds.items())),
+        }))
