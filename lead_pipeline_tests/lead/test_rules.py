@@ -148,6 +148,20 @@ def test_L7_tie_break_start_then_service_type_then_id(run):
     assert chosen == {1: 700, 3: 301, 4: 400, 5: 501}
 
 
+def test_L6_L7_a_student_rostered_twice_in_a_section_is_counted_once(run):
+    s = tiny()
+    add_student(s, 3)  # roster row and enrollment 300, P, started 2026-08-12
+    s.add("Roster", rosterID=9999, personID=3, sectionID=600, trialID=300, startDate=None,
+          endDate=None)  # a second roster row, also active on the last day
+    s.add("Enrollment", enrollmentID=302, personID=3, calendarID=100, structureID=200,
+          grade="02", startDate="2026-08-12", endDate=None, serviceType="P", noShow=0,
+          stateExclude=0, disability1=None)  # same start and type: highest id 302
+    result = run(s)
+    rows = result.students.filter(pl.col("personID") == 3)
+    assert rows.select("sectionID", "enrollmentID", "grade").rows() == [(600, 302, "02")]
+    assert result.row(600)["Total"] == 2  # students 1 and 3
+
+
 def test_L8_local_grade_maps_to_state_grade(run):
     s = tiny()
     add_student(s, 3, grade="01")
