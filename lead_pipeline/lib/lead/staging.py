@@ -174,7 +174,7 @@ def counted_students(tables: Tables, sects: pl.DataFrame, codes: Codes) -> pl.Da
     A student with two active roster rows in a section is rostered twice here, and each of
     their enrollments is a candidate twice, alike in every column: L-7's choice (first_by, one
     row per section and student) keeps one, so the roster rows are not made unique first (a
-    hash of 4.6 million rows at state scale, 0.8 s and half a gigabyte)."""
+    hash of 4.6 million rows at state scale: 0.8 s)."""
     last_day = sects.select("sectionID", "trialID", "calendarID", "sectionStartDate",
                             "sectionEndDate")
     rostered = (
