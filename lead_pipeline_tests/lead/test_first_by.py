@@ -62,3 +62,17 @@ def test_a_group_of_several_columns_and_an_empty_frame() -> None:
     kept = first_by(frame, ["a", "b"], [("v", True)])
     assert kept.rows() == [(1, 1, 7), (1, 2, 1), (2, 1, 2)]
     assert first_by(frame.clear(), ["a", "b"], [("v", True)]).shape == (0, 3)
+
+
+def test_among_leaves_out_rows_as_a_filter_first_would() -> None:
+    frame = _frame([
+        (1, date(2026, 9, 1), 1, 10, "would win, left out"),
+        (1, date(2026, 8, 1), 1, 11, "best of those taking part"),
+        (2, date(2026, 9, 1), 1, 20, "only row, left out: no row for group 2"),
+        (3, date(2026, 9, 1), 1, 30, "kept"),
+    ])
+    among = ~pl.col("tag").str.contains("left out")
+    kept = first_by(frame, ["g"], ORDER, among)
+    assert kept["tag"].to_list() == ["best of those taking part", "kept"]
+    assert kept.equals(first_by(frame.filter(among), ["g"], ORDER))
+    assert kept.columns == frame.columns

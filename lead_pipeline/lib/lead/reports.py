@@ -191,8 +191,8 @@ def schoolwide(tables: Tables, students: pl.DataFrame, codes: Codes, header: Dis
                generated: datetime) -> pl.DataFrame:
     """One row per included school over its distinct students with a State ID; attributes
     from each student's latest-ending Detail row within the school."""
-    per_school = st.attribute_rows(students.filter(pl.col("stateID").is_not_null()),
-                                   ["schoolID", "personID"])
+    per_school = st.attribute_rows(students, ["schoolID", "personID"],
+                                   among=pl.col("stateID").is_not_null())
     counts = count_block(per_school, ["schoolID"], codes)
     schools = st.included_schools(tables, codes).select(
         "schoolID", pl.col("number").alias("School Number"), pl.col("name").alias("School Name"),
@@ -211,7 +211,7 @@ CASELOAD_STUDENT_COLUMNS = ("personID", "stateID", "sectionID", "sectionEndDate"
 def caseload_students(students: pl.DataFrame) -> pl.DataFrame:
     """One row per student with a state id: their latest Detail row (attribute_rows), whose case
     manager and disability the Caseload report counts."""
-    return st.attribute_rows(students.filter(pl.col("stateID").is_not_null()), ["personID"])
+    return st.attribute_rows(students, ["personID"], among=pl.col("stateID").is_not_null())
 
 
 def without_case_manager(students: pl.DataFrame) -> pl.Series:

@@ -308,12 +308,17 @@ def enriched(inputs: QaInputs) -> dict[str, pl.DataFrame]:
     students = inputs.students
     per_section = _without_plan(students, ["sectionID"]).rename({"sectionID": "Section ID"})
     # Schoolwide (and Q-W1) read each State-ID student's attribute row within the school
+    # (the section's School Number looked up into one new column, the rows' own columns kept
+    # as they are; rows of a section without a Classes row take no part, as in an inner join)
     school_of = inputs.classes.select(
         pl.col("Section ID").cast(students.schema["sectionID"]).alias("sectionID"),
         "School Number")
+    numbered = students.with_columns(pl.col("sectionID").replace_strict(
+        school_of["sectionID"], school_of["School Number"], default=None).alias("School Number"))
     attribute = st.attribute_rows(
-        students.filter(pl.col("stateID").is_not_null()).join(school_of, on="sectionID"),
-        ["School Number", "personID"])
+        numbered, ["School Number", "personID"],
+        among=pl.col("stateID").is_not_null()
+        & pl.col("sectionID").is_in(school_of["sectionID"].implode()))
     per_school = _without_plan(attribute, ["School Number"])
     # Q-I1: a Staff row exists for (person, school) exactly when the person has an assignment
     # at that included school overlapping W and an Employment overlapping W (L-20).
