@@ -137,16 +137,21 @@ def tiny() -> Snapshot:
 
 
 def load_frames(snapshot: Snapshot, folder: Path) -> dict[str, Any]:
-    """Write `snapshot`, read it through the real reader and warn-and-drop, and return its
-    typed tables as Polars frames: what the report functions see in a refresh."""
+    """Write `snapshot` and return its tables as `read_frames` reads them."""
+    snapshot.write(folder)
+    return read_frames(folder, folder / "test.duckdb")
+
+
+def read_frames(folder: Path, database: Path) -> dict[str, Any]:
+    """The snapshot folder `folder` read through the real reader into `database` and
+    warn-and-drop, as typed Polars frames: what the report functions see in a refresh."""
     import duckdb
 
     from lead_pipeline.lib.snapshot import store
     from lead_pipeline.lib.snapshot.integrity import drop_invalid_rows
     from lead_pipeline.lib.snapshot.reader import load_folder
 
-    snapshot.write(folder)
-    with duckdb.connect(str(folder / "test.duckdb")) as con:
+    with duckdb.connect(str(database)) as con:
         result = load_folder(con, folder, "s",
                              included_classifications=load_codes().included_classifications)
         assert not result.blocking, [f.line() for f in result.blocking]

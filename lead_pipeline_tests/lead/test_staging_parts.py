@@ -4,27 +4,18 @@ the real reader, staged in parts of a few sections against one part."""
 
 from datetime import date
 
-import duckdb
 import polars as pl
 import pytest
 
 from lead_pipeline.lib.codes import load_codes
-from lead_pipeline.lib.lead import flow, staging
-from lead_pipeline.lib.snapshot import store
-from lead_pipeline.lib.snapshot.integrity import drop_invalid_rows
-from lead_pipeline.lib.snapshot.reader import load_folder
+from lead_pipeline.lib.lead import staging
+from lead_pipeline_tests.builders import read_frames
 from lead_pipeline_tests.mutations import SAMPLE
 
 
 @pytest.fixture(scope="module")
 def sample_tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pl.DataFrame]:
-    codes = load_codes()
-    database = tmp_path_factory.mktemp("parts") / "sample.duckdb"
-    with duckdb.connect(str(database)) as con:
-        result = load_folder(con, SAMPLE, "s",
-                             included_classifications=codes.included_classifications)
-        drop_invalid_rows(con, "s", result.present)
-        return dict(store.frames(con, flow.LEAD_TABLES, schema="s"))
+    return read_frames(SAMPLE, tmp_path_factory.mktemp("parts") / "sample.duckdb")
 
 
 def _staged(tables: dict[str, pl.DataFrame], per_part: int,
