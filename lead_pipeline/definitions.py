@@ -8,11 +8,14 @@ from pathlib import Path
 import dagster as dg
 
 from lead_pipeline.defs.resources import Resources, resources
+from lead_pipeline.lib.allocator import return_large_blocks
 from lead_pipeline.lib.permissions import restrict_umask
 
 # Dagster's code server and run workers (started by `dagster dev`, the webserver or the daemon)
-# import this module and never run cli.main(): from here on, what they create is private.
+# import this module and never run cli.main(): from here on, what they create is private, and
+# the large blocks their steps free go back to the system (lib/allocator.py).
 restrict_umask()
+return_large_blocks()
 
 
 def definitions_with(res: Resources) -> dg.Definitions:
