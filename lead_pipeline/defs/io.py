@@ -37,6 +37,12 @@ def _replace(con: duckdb.DuckDBPyConnection, table: str, arrow: pa.Table) -> Non
     con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM arrow")
 
 
+def _stored(dtype: pl.DataType) -> str:
+    """A column's type as the table holds it: a Categorical (lib/lead/staging.CODE_COLUMNS)
+    arrives in DuckDB as text (VARCHAR), and is read back as a String."""
+    return str(pl.String if isinstance(dtype, pl.Categorical) else dtype)
+
+
 class DuckDBFrameIOManager(dg.ConfigurableIOManager):
     duckdb: dg.ResourceDependency[DuckDBResource]
 
@@ -54,7 +60,7 @@ class DuckDBFrameIOManager(dg.ConfigurableIOManager):
         context.add_output_metadata({
             "dagster/row_count": dg.MetadataValue.int(obj.height),
             "dagster/column_schema": dg.TableSchema(columns=[
-                dg.TableColumn(name, str(dtype)) for name, dtype in obj.schema.items()]),
+                dg.TableColumn(name, _stored(dtype)) for name, dtype in obj.schema.items()]),
             "table": dg.MetadataValue.text(table_of(key)),
         })
 

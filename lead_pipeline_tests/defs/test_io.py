@@ -88,3 +88,21 @@ def test_a_refresh_whose_frame_cannot_be_stored_publishes_nothing(tmp_path: Path
     assert publish.latest(output) == first.published
     with duckdb.connect(str(database), read_only=True) as con:
         assert store.current(con).load_id == first.load_id
+
+
+def test_a_categorical_column_is_stored_and_described_as_text(tmp_path: Path):
+    # the staged students' code columns (lib/lead/staging.CODE_COLUMNS) are Categorical in the
+    # run; the table, what a later run reads back and the UI's column schema say text
+    database = tmp_path / "w.duckdb"
+    frame = FRAME.with_columns(pl.col("name").cast(pl.Categorical))
+    run = _manager(database)
+    context = dg.build_output_context(asset_key=KEY)
+    run.handle_output(context, frame)
+    run.flush()
+    assert _stored(database, "SELECT data_type FROM information_schema.columns WHERE "
+                   "table_name = 'example' AND column_name = 'name'") == [("VARCHAR",)]
+    assert _stored(database, "SELECT name FROM lead.example ORDER BY 1") == [("A",), ("B",)]
+    schema = context.get_logged_metadata()["dagster/column_schema"].schema
+    assert {c.name: c.type for c in schema.columns}["name"] == "String"
+    later = _manager(database).load_input(dg.build_input_context(asset_key=KEY))
+    assert later.schema["name"] == pl.String

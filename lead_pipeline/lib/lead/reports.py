@@ -173,6 +173,8 @@ def detail(sects: pl.DataFrame, students: pl.DataFrame, codes: Codes, header: Di
     chosen = sects.filter(pl.col("sectionID").is_in(section_ids))
     yn = {True: "Y", False: "N"}
     kids = students.filter(pl.col("sectionID").is_in(section_ids)).with_columns(
+        pl.col(st.CODE_COLUMNS).cast(pl.String)  # text, as the sheet and the table hold it
+    ).with_columns(
         pl.col("raceEthnicityFed").replace_strict(codes.race_label, default=None)
         .alias("raceLabel"),
         pl.col("englishLearner").replace_strict(yn).alias("englishLearnerYN"),

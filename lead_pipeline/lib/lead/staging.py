@@ -363,10 +363,22 @@ a part's, not the district's: a 700,000-student state (seven parts) stages in 4.
 to about 100,000 students is one part."""
 
 
+CODE_COLUMNS = ("serviceType", "grade", "stateGrade", "disability1", "disabilityInSection",
+                "raceEthnicityFed")
+"""The Detail rows' code columns, held as Categorical once staged: a handful of distinct codes
+over millions of rows. Polars holds each text value as a 16-byte view however short, a
+Categorical as a 4-byte code, and the staged students stay in the run for every later step:
+at 700,000 students (4.5 million rows) these six columns take 0.1 GiB instead of 0.45 GiB.
+Every rule reads them the same either way (equality, membership, null); the Detail report
+turns them back into text (reports.detail), and DuckDB stores them as text (VARCHAR), so a
+frame read back from the file holds String columns, which the rules read alike."""
+
+
 def stg_section_students(tables: Tables, codes: Codes, header: DistrictHeader,
                          sects: pl.DataFrame) -> pl.DataFrame:
     """One row per (section, counted student) with every attribute the reports use: the Detail
-    rows of all sections, staged a part at a time (`_parts`)."""
+    rows of all sections, staged a part at a time (`_parts`), codes as Categorical
+    (`CODE_COLUMNS`)."""
     persons = people(tables)
     managers = case_managers(tables, header)
     staged = []
@@ -375,7 +387,8 @@ def stg_section_students(tables: Tables, codes: Codes, header: DistrictHeader,
         attrs = student_attributes(own, counted, part)
         staged.append(attrs.join(persons, on="personID", how="left")
                       .join(managers, on="personID", how="left")
-                      .join(part.select("sectionID", "schoolID"), on="sectionID", how="left"))
+                      .join(part.select("sectionID", "schoolID"), on="sectionID", how="left")
+                      .with_columns(pl.col(CODE_COLUMNS).cast(pl.Categorical)))
     return pl.concat(staged, rechunk=False)
 
 
