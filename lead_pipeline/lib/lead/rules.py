@@ -301,6 +301,11 @@ def _without_plan(rows: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
         (~pl.col("ilpa") & ~pl.col("activeIep")).sum().cast(pl.Int64).alias("_without_plan"))
 
 
+_SCHOOL = "_school"
+"""enriched's column of a row's school: the position of its School Number among the distinct
+School Numbers of Classes."""
+
+
 def enriched(inputs: QaInputs) -> dict[str, pl.DataFrame]:
     """The report rows each rule's condition reads, with the columns Q-C12, Q-W1 and Q-I1 need
     beyond the report: `_without_plan` (Classes, Schoolwide), `_teacher_employed` and
@@ -309,17 +314,23 @@ def enriched(inputs: QaInputs) -> dict[str, pl.DataFrame]:
     per_section = _without_plan(students, ["sectionID"]).rename({"sectionID": "Section ID"})
     # Schoolwide (and Q-W1) read each State-ID student's attribute row within the school
     # (the section's School Number looked up into one new column, the rows' own columns kept
-    # as they are; rows of a section without a Classes row take no part, as in an inner join)
+    # as they are; rows of a section without a Classes row take no part, as in an inner join).
+    # The column holds each School Number's position among the distinct numbers, not the text:
+    # the same groups, in 4 bytes a row instead of a 16-byte string view (4.5 million rows at
+    # state scale: the findings step's working memory 0.34 -> 0.2 GiB)
+    numbers = inputs.classes.select(pl.col("School Number").unique().sort()).with_row_index(
+        _SCHOOL)
     school_of = inputs.classes.select(
         pl.col("Section ID").cast(students.schema["sectionID"]).alias("sectionID"),
-        "School Number")
+        "School Number").join(numbers, on="School Number")
     numbered = students.with_columns(pl.col("sectionID").replace_strict(
-        school_of["sectionID"], school_of["School Number"], default=None).alias("School Number"))
+        school_of["sectionID"], school_of[_SCHOOL], default=None).alias(_SCHOOL))
     attribute = st.attribute_rows(
-        numbered, ["School Number", "personID"],
+        numbered, [_SCHOOL, "personID"],
         among=pl.col("stateID").is_not_null()
         & pl.col("sectionID").is_in(school_of["sectionID"].implode()))
-    per_school = _without_plan(attribute, ["School Number"])
+    per_school = (_without_plan(attribute, [_SCHOOL]).join(numbers, on=_SCHOOL)
+                  .select("School Number", "_without_plan"))
     # Q-I1: a Staff row exists for (person, school) exactly when the person has an assignment
     # at that included school overlapping W and an Employment overlapping W (L-20).
     assigned = inputs.staff.select(pl.col("Person ID").alias(_TEACHER), "School Number").unique()
