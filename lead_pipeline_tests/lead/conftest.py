@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import polars as pl
 import pytest
 
-from lead_pipeline_tests.builders import Run, Snapshot
+from lead_pipeline.lib.lead import staging
+from lead_pipeline.lib.snapshot.manifest import read_manifest
+from lead_pipeline_tests.builders import Run, Snapshot, read_frames
+from lead_pipeline_tests.mutations import SAMPLE
 
 
 @pytest.fixture
@@ -18,3 +22,18 @@ def run(tmp_path: Path) -> Callable[[Snapshot], Run]:
     def make(snapshot: Snapshot) -> Run:
         return Run(snapshot, tmp_path / f"s{next(counter)}")
     return make
+
+
+@pytest.fixture(scope="session")
+def sample_tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pl.DataFrame]:
+    """The bundled sample read through the real reader and warn-and-drop, once for every test
+    that stages it (the frames are never changed in place)."""
+    return read_frames(SAMPLE, tmp_path_factory.mktemp("sample") / "sample.duckdb")
+
+
+@pytest.fixture(scope="session")
+def sample_header(sample_tables: dict[str, pl.DataFrame]) -> staging.DistrictHeader:
+    """The sample's header facts, with the end year and snapshot date of its manifest."""
+    manifest, _ = read_manifest(SAMPLE)
+    assert manifest is not None
+    return staging.district_header(sample_tables, manifest.end_year, manifest.snapshot_date)

@@ -1,29 +1,26 @@
 """The staged students hold their code columns as Categorical (staging.CODE_COLUMNS), for
 memory; a run that reads lead/stg_section_students back from DuckDB gets them as text. Every
 report and every finding must come out the same from either, and the Detail report (a sheet
-and a table of text) must hold text. The bundled sample, through the real reader."""
+and a table of text) must hold text. The bundled sample, through the real reader (conftest's
+sample_tables)."""
 
-from datetime import date, datetime
+from datetime import datetime
 
 import polars as pl
 import pytest
 
 from lead_pipeline.lib.codes import load_codes
 from lead_pipeline.lib.lead import flow, reports, staging
-from lead_pipeline_tests.builders import read_frames
-from lead_pipeline_tests.mutations import SAMPLE
 
 GENERATED = datetime(2026, 11, 22, 6, 0)
 
 
 @pytest.fixture(scope="module")
-def staged(tmp_path_factory: pytest.TempPathFactory):
-    tables = read_frames(SAMPLE, tmp_path_factory.mktemp("codes") / "sample.duckdb")
+def staged(sample_tables: dict[str, pl.DataFrame], sample_header: staging.DistrictHeader):
     codes = load_codes()
-    header = staging.district_header(tables, 2027, date(2026, 11, 21))
-    sections = staging.stg_sections(tables, codes, header)
-    students = staging.stg_section_students(tables, codes, header, sections)
-    return tables, codes, header, sections, students
+    sections = staging.stg_sections(sample_tables, codes, sample_header)
+    students = staging.stg_section_students(sample_tables, codes, sample_header, sections)
+    return sample_tables, codes, sample_header, sections, students
 
 
 def _as_text(students: pl.DataFrame) -> pl.DataFrame:

@@ -1,38 +1,29 @@
 """stg_section_students stages its sections a part at a time (SECTIONS_PER_PART); the parts
 must give exactly the rows one pass over every section gives. The bundled sample, read through
-the real reader, staged in parts of a few sections against one part."""
-
-from datetime import date
+the real reader (conftest's sample_tables), staged in parts of a few sections against one part."""
 
 import polars as pl
 import pytest
 
 from lead_pipeline.lib.codes import load_codes
 from lead_pipeline.lib.lead import staging
-from lead_pipeline_tests.builders import read_frames
-from lead_pipeline_tests.mutations import SAMPLE
 
 
-@pytest.fixture(scope="module")
-def sample_tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pl.DataFrame]:
-    return read_frames(SAMPLE, tmp_path_factory.mktemp("parts") / "sample.duckdb")
-
-
-def _staged(tables: dict[str, pl.DataFrame], per_part: int,
+def _staged(tables: dict[str, pl.DataFrame], header: staging.DistrictHeader, per_part: int,
             monkeypatch: pytest.MonkeyPatch) -> tuple[pl.DataFrame, pl.DataFrame]:
     monkeypatch.setattr(staging, "SECTIONS_PER_PART", per_part)
     codes = load_codes()
-    header = staging.district_header(tables, 2027, date(2026, 11, 21))
     sections = staging.stg_sections(tables, codes, header)
     return sections, staging.stg_section_students(tables, codes, header, sections)
 
 
 @pytest.mark.parametrize("per_part", [1, 7, 100])
-def test_parts_give_the_rows_of_one_pass(sample_tables: dict[str, pl.DataFrame], per_part: int,
+def test_parts_give_the_rows_of_one_pass(sample_tables: dict[str, pl.DataFrame],
+                                         sample_header: staging.DistrictHeader, per_part: int,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    sections, whole = _staged(sample_tables, 10**9, monkeypatch)
+    sections, whole = _staged(sample_tables, sample_header, 10**9, monkeypatch)
     assert sections.height > 100 and whole.height > 1000  # several parts at every size tried
-    _, parted = _staged(sample_tables, per_part, monkeypatch)
+    _, parted = _staged(sample_tables, sample_header, per_part, monkeypatch)
     keys = ["sectionID", "personID"]
     assert parted.schema == whole.schema
     assert parted.sort(keys).equals(whole.sort(keys))
@@ -40,10 +31,10 @@ def test_parts_give_the_rows_of_one_pass(sample_tables: dict[str, pl.DataFrame],
 
 
 def test_no_sections_stage_no_students(sample_tables: dict[str, pl.DataFrame],
+                                       sample_header: staging.DistrictHeader,
                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    sections, whole = _staged(sample_tables, 7, monkeypatch)
-    codes = load_codes()
-    header = staging.district_header(sample_tables, 2027, date(2026, 11, 21))
-    none = staging.stg_section_students(sample_tables, codes, header, sections.clear())
+    sections, whole = _staged(sample_tables, sample_header, 7, monkeypatch)
+    none = staging.stg_section_students(sample_tables, load_codes(), sample_header,
+                                        sections.clear())
     assert none.height == 0 and none.schema == whole.schema
 
