@@ -23,6 +23,7 @@ from lead_pipeline.lib.kias.reference import KiasCodes, load_kias_codes
 from lead_pipeline.lib.lead.staging import DistrictHeader, district_header
 from lead_pipeline.lib.snapshot import store
 from lead_pipeline.lib.snapshot.arrivals import newest
+from lead_pipeline.lib.sql import q
 
 NO_SNAPSHOT = "no snapshot has passed integrity yet: refresh the snapshot stage"
 NO_CURRENT = ("no current snapshot: name a snapshot folder in the run config or run the weekly "
@@ -249,7 +250,7 @@ class SnapshotResource(dg.ConfigurableResource):
         seconds less per step."""
         with self.duckdb.get_connection() as con:
             schema = self._for_reports(con).schema
-        return _LazyFrames(self.duckdb, schema, list(names))
+        return StoredTables(self.duckdb, schema, list(names))
 
     def header(self) -> DistrictHeader:
         """The district's header facts every LEAD row starts with, and the report's dates."""
@@ -271,8 +272,9 @@ class SnapshotResource(dg.ConfigurableResource):
         return self._kias_codes
 
 
-class _LazyFrames(Mapping[str, pl.DataFrame]):
-    """`names` of a load's `schema`, each read (and kept) on first access."""
+class StoredTables(Mapping[str, pl.DataFrame]):
+    """`names` of a load's `schema`, each read (and kept) on first access; one key range of a
+    table can be read alone instead (staging.RangeTables)."""
 
     def __init__(self, duckdb: DuckDBResource, schema: str, names: list[str]) -> None:
         self._duckdb, self._schema, self._names = duckdb, schema, names
@@ -285,6 +287,22 @@ class _LazyFrames(Mapping[str, pl.DataFrame]):
             with self._duckdb.get_connection() as con:
                 self._read[name] = store.frames(con, [name], schema=self._schema)[name]
         return self._read[name]
+
+    @property
+    def read_whole(self) -> list[str]:
+        """The tables read whole so far."""
+        return list(self._read)
+
+    def rows_between(self, name: str, column: str, low: int, high: int) -> pl.DataFrame:
+        """The rows of `name` with `column` in [low, high], in table order (DuckDB keeps it),
+        read alone and not kept; filtered from the whole table if that is held already."""
+        if name not in self._names:
+            raise KeyError(name)
+        if name in self._read:
+            return self._read[name].filter(pl.col(column).is_between(low, high))
+        with self._duckdb.get_connection() as con:
+            return con.execute(f"SELECT * FROM {q(self._schema)}.{q(name)} "
+                               f"WHERE {q(column)} BETWEEN ? AND ?", [low, high]).pl()
 
     def __contains__(self, name: object) -> bool:
         return name in self._names

@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 
 from lead_pipeline.lib.lead import staging
+from lead_pipeline.lib.snapshot import store
 from lead_pipeline.lib.snapshot.manifest import read_manifest
+from lead_pipeline.lib.snapshot.schema import TABLES
 from lead_pipeline_tests.builders import Run, Snapshot, read_frames
 from lead_pipeline_tests.mutations import SAMPLE
 
@@ -25,10 +28,19 @@ def run(tmp_path: Path) -> Callable[[Snapshot], Run]:
 
 
 @pytest.fixture(scope="session")
-def sample_tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pl.DataFrame]:
-    """The bundled sample read through the real reader and warn-and-drop, once for every test
-    that stages it (the frames are never changed in place)."""
-    return read_frames(SAMPLE, tmp_path_factory.mktemp("sample") / "sample.duckdb")
+def sample_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A DuckDB file holding the bundled sample as schema `s`, read through the real reader and
+    warn-and-drop (builders.read_frames), once for every test that stages it."""
+    database = tmp_path_factory.mktemp("sample") / "sample.duckdb"
+    read_frames(SAMPLE, database)
+    return database
+
+
+@pytest.fixture(scope="session")
+def sample_tables(sample_database: Path) -> dict[str, pl.DataFrame]:
+    """The sample's tables of `sample_database` as frames (never changed in place)."""
+    with duckdb.connect(str(sample_database), read_only=True) as con:
+        return store.frames(con, [t.name for t in TABLES], schema="s")
 
 
 @pytest.fixture(scope="session")

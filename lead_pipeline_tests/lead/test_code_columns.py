@@ -51,10 +51,11 @@ def test_reports_and_findings_are_the_same_from_text_codes(staged) -> None:
 
 
 def test_detail_holds_text(staged) -> None:
-    _, codes, header, sections, students = staged
+    tables, codes, header, sections, students = staged
     wanted = sections["sectionID"].head(3).to_list()
-    detail = reports.detail(sections, students, codes, header, GENERATED, wanted)
-    from_text = reports.detail(sections, _as_text(students), codes, header, GENERATED, wanted)
+    detail = reports.detail(tables, sections, students, codes, header, GENERATED, wanted)
+    from_text = reports.detail(tables, sections, _as_text(students), codes, header, GENERATED,
+                               wanted)
     assert detail.height > 3 and detail.equals(from_text)
     for column in ("Service Type", "Grade", "Race/Ethnicity", "Primary Disability Enrollment",
                    "Primary Disability in Section"):

@@ -118,14 +118,15 @@ class DetailConfig(dg.Config):
 
 @dg.asset(partitions_def=DISTRICTS,
           key=DETAIL, group_name=GROUP, kinds=KINDS,
-          ins={"sections": _SECTIONS, "students": _STUDENTS},
+          ins={"sections": _SECTIONS, "students": _STUDENTS}, deps=[TABLES_KEY],
           description="Detail: student-level rows of the requested sections only (run config "
-          "section_ids); empty when none was requested.")
+          "section_ids), with the students' names from the snapshot; empty when none was "
+          "requested.")
 def detail(context: dg.AssetExecutionContext, config: DetailConfig,
            snapshot: SnapshotResource, sections: pl.DataFrame,
            students: pl.DataFrame) -> pl.DataFrame:
     unknown = sorted(set(config.section_ids) - set(sections["sectionID"].to_list()))
     if unknown:
         context.log.warning(f"sections not in the reports (not included by L-4): {unknown}")
-    return reports.detail(sections, students, snapshot.codes(), snapshot.header(),
-                          run_started(context), config.section_ids)
+    return reports.detail(snapshot.frames(LEAD_TABLES), sections, students, snapshot.codes(),
+                          snapshot.header(), run_started(context), config.section_ids)

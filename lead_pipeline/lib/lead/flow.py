@@ -66,7 +66,8 @@ def build(tables: Tables, codes: Codes, header: DistrictHeader, generated: datet
         staff=reports.staff(tables, codes, header, generated),
         caseload=reports.caseload(tables, students, codes, header, generated),
         schoolwide=reports.schoolwide(tables, students, codes, header, generated),
-        detail=reports.detail(sections, students, codes, header, generated, list(section_ids)),
+        detail=reports.detail(tables, sections, students, codes, header, generated,
+                              list(section_ids)),
     )
     found = findings(tables, header, codes, made.classes, made.staff, made.caseload,
                      made.schoolwide, students)

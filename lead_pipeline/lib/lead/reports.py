@@ -166,13 +166,25 @@ def classes(sects: pl.DataFrame, students: pl.DataFrame, codes: Codes, header: D
                        *count_columns(codes))
 
 
-def detail(sects: pl.DataFrame, students: pl.DataFrame, codes: Codes, header: DistrictHeader,
-           generated: datetime, section_ids: list[int]) -> pl.DataFrame:
-    """Detail rows of the requested sections; a section without students gives one row with
-    empty student columns."""
+def _names(tables: Tables, kids: pl.DataFrame) -> pl.DataFrame:
+    """(personID, names) to join to the Detail rows `kids`. With no row (no section asked for,
+    as in the weekly refresh) no name is needed, and Person and Identity are not read (1.1 s at
+    700,000 students)."""
+    if not kids.height:
+        return kids.select("personID").with_columns(
+            pl.lit(None, pl.String).alias(c) for c in st.NAME_COLUMNS)
+    return st.people(tables).select("personID", *st.NAME_COLUMNS)
+
+
+def detail(tables: Tables, sects: pl.DataFrame, students: pl.DataFrame, codes: Codes,
+           header: DistrictHeader, generated: datetime, section_ids: list[int]) -> pl.DataFrame:
+    """Detail rows of the requested sections, with the students' names from `tables` (they
+    are not staged: staging.stg_section_students); a section without students gives one row
+    with empty student columns."""
     chosen = sects.filter(pl.col("sectionID").is_in(section_ids))
     yn = {True: "Y", False: "N"}
-    kids = students.filter(pl.col("sectionID").is_in(section_ids)).with_columns(
+    kids = students.filter(pl.col("sectionID").is_in(section_ids))
+    kids = kids.join(_names(tables, kids), on="personID", how="left").with_columns(
         pl.col(st.CODE_COLUMNS).cast(pl.String)  # text, as the sheet and the table hold it
     ).with_columns(
         pl.col("raceEthnicityFed").replace_strict(codes.race_label, default=None)
@@ -260,7 +272,7 @@ def staff(tables: Tables, codes: Codes, header: DistrictHeader, generated: datet
                    .join(schools, on="schoolID", how="inner"))
     latest = st.latest_assignment(assignments, ["personID", "schoolID", "type", "altType"])
     rows = (latest.join(st.epsb_ids(tables, header), on="personID", how="left")
-            .join(st.people(tables).select("personID", "lastName", "firstName"),
+            .join(st.people(tables).select("personID", *st.NAME_COLUMNS),
                   on="personID", how="left")
             .sort(["personID", "School Number", "type", "altType"], nulls_last=True))
     return rows.select(
