@@ -82,7 +82,8 @@ def setting_errors(env: dict[str, str]) -> list[str]:
     for name, default, minimum in (("LEAD_SNAPSHOT_OVERDUE_DAYS", 8.0, 0.0001),
                                    ("LEAD_SENSOR_INTERVAL_SECONDS", 60, 1),
                                    ("LEAD_ALERT_INTERVAL_SECONDS", 30, 1),
-                                   ("LEAD_FRESHNESS_INTERVAL_SECONDS", 600, 1)):
+                                   ("LEAD_FRESHNESS_INTERVAL_SECONDS", 600, 1),
+                                   ("LEAD_DUCKDB_MEMORY_MB", 512, 64)):
         try:
             number(name, default, minimum=minimum, env=env)
         except SettingError as error:

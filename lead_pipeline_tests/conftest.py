@@ -55,7 +55,7 @@ os.environ.pop("DAGSTER_HOME", None)
 DEPLOYMENT_SETTINGS = ("LEAD_SMTP_", "LEAD_SCHEDULE_CRON", "LEAD_SENSOR_INTERVAL_SECONDS",
                        "LEAD_ALERT_INTERVAL_SECONDS", "LEAD_FRESHNESS_INTERVAL_SECONDS",
                        "LEAD_SNAPSHOT_OVERDUE_DAYS", "LEAD_WEBSERVER_URL", "DAGSTER_PG_",
-                       "LEAD_MULTI_DISTRICT")
+                       "LEAD_MULTI_DISTRICT", "LEAD_DUCKDB_MEMORY_MB")
 """A deployment's other settings (README "Running in production"): removed, so a shell holding
 a production environment file neither mails real people nor reaches its database; the
 production tests set their own."""

@@ -9,8 +9,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from lead_pipeline.defs.resources import PipelineSettings, resources
+from lead_pipeline.defs.resources import MEMORY_SETTING, PipelineSettings, resources, warehouse
 from lead_pipeline.lib.paths import reference_dir
+from lead_pipeline.preflight import setting_errors
 from lead_pipeline_tests.builders import tiny
 
 
@@ -20,6 +21,26 @@ def test_resources_bind_under_the_assets_parameter_names(tmp_path: Path):
     assert res.duckdb.database == str(tmp_path / "w.duckdb")
     assert res.settings.output_dir == str(tmp_path / "out")
     assert res.snapshot.duckdb is res.duckdb and res.io_manager.duckdb is res.duckdb
+
+
+def test_duckdb_is_held_to_its_memory_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Every connection to the warehouse has DuckDB's limit (512 MiB unless the deployment
+    sets LEAD_DUCKDB_MEMORY_MB), not DuckDB's own 80 % of the machine; the preflight names a
+    setting that cannot be used."""
+    def limit() -> str:
+        with warehouse(tmp_path / "w.duckdb").get_connection() as con:
+            found = con.execute("SELECT current_setting('memory_limit')").fetchone()
+        assert found is not None
+        return str(found[0])
+
+    assert limit() == "512.0 MiB"
+    monkeypatch.setenv(MEMORY_SETTING, "2048")
+    assert limit() == "2.0 GiB"
+    assert setting_errors({MEMORY_SETTING: "2048"}) == []
+    assert setting_errors({MEMORY_SETTING: "lots"}) == [
+        "LEAD_DUCKDB_MEMORY_MB is 'lots', not a number"]
+    assert setting_errors({MEMORY_SETTING: "16"}) == [
+        "LEAD_DUCKDB_MEMORY_MB is 16, below its minimum 64"]
 
 
 def test_code_tables_come_from_the_resources_folder_once(tmp_path: Path):
