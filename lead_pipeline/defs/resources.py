@@ -333,9 +333,10 @@ DUCKDB_MEMORY_MB = 512
 """DuckDB's memory limit for a run, in MiB (LEAD_DUCKDB_MEMORY_MB overrides it). DuckDB's own
 default is 80 % of the machine, for every process that opens a file (every district's run at
 once), and within it DuckDB keeps what it has read and written cached beside the run's Polars
-frames: 0.1-0.35 GiB during a 700,000-student refresh. At 512 MiB the steps after staging
-peaked 0.03-0.15 GiB lower and none was measurably slower (README, Speed); at 256 MiB publish
-took twice as long. A query that needs more spills to `<database>.tmp` beside the file."""
+frames: 0.1-0.35 GiB during a 700,000-student refresh. At 512 MiB the report, check and
+workbook steps of that refresh peaked 0.04-0.16 GiB lower and none was measurably slower
+(README, Speed); at 256 MiB publish took twice as long. A query that needs more spills to
+`<database>.tmp` beside the file."""
 
 MEMORY_SETTING = "LEAD_DUCKDB_MEMORY_MB"
 
