@@ -112,6 +112,20 @@ def test_html_renders_the_same_rows_and_columns_as_the_csv():
     assert "3 rows" in page
 
 
+def test_day_columns_are_those_of_day_counts_and_blanks_only():
+    extract = pl.DataFrame({
+        "days": ["1.00", "", "-0.50"],   # day counts and a blank: right-aligned
+        "id": ["0005", "12", "7"],        # ids stay text
+        "half": ["1.00", "2.5", ""],      # one value is not a day count
+        "blank": ["", "", ""],            # nothing to align
+        "none": [None, "3.00", None],     # nulls are not values: a day column
+    })
+    assert output.day_columns(extract) == ["days", "none"]
+    assert output.day_columns(extract.clear()) == []
+    page = output.html_page(extract, title="KIAS")
+    assert '<td class="n">-0.50</td><td>7</td><td></td>' in page
+
+
 def test_html_of_an_empty_extract_still_has_the_header():
     rows = Case().run().csv_rows
     parsed = _Table()
