@@ -121,6 +121,10 @@ class Browser:
                             if message.get("id") == ident:
                                 return message.get("result", {})
 
+                    def capture() -> None:
+                        shot = call("Page.captureScreenshot", format="png")
+                        out.write_bytes(base64.b64decode(shot["data"]))
+
                     width, height = (int(n) for n in size.split(","))
                     call("Emulation.setDeviceMetricsOverride", width=width, height=height,
                          deviceScaleFactor=1, mobile=False)
@@ -132,12 +136,10 @@ class Browser:
                             f".find(e => e.textContent.trim().endsWith({json.dumps(click)}));"
                             " if (b) { b.click(); return true; } return false; })()"))
                         if not found.get("result", {}).get("value"):
-                            shot = call("Page.captureScreenshot", format="png")
-                            out.write_bytes(base64.b64decode(shot["data"]))
+                            capture()  # what the page showed instead, to see why
                             raise SystemExit(f"no button {click!r} on {url} (see {out})")
                         time.sleep(wait / 2)
-                    shot = call("Page.captureScreenshot", format="png")
-                    out.write_bytes(base64.b64decode(shot["data"]))
+                    capture()
             finally:
                 os.killpg(proc.pid, signal.SIGTERM)
                 proc.wait(timeout=30)
