@@ -41,6 +41,8 @@ __all__ = [
     "LineChart",
     "SheetSpec",
     "WorkbookJob",
+    "column_width",
+    "widths_by",
     "write_workbook",
     "write_workbooks",
 ]
@@ -501,7 +503,7 @@ def _set_widths(
     of its time on the small sheets of school workbooks (hundreds per refresh).
     """
     lengths = [0] * frame.width
-    if lanes and frame.height:
+    if lanes and frame.height and not set(frame.columns) <= set(explicit):
         measured = frame.lazy().select(
             lane.measure.alias(f"_w{i}") for i, lane in enumerate(lanes)
         ).collect(optimizations=pl.QueryOptFlags.none()).row(0)
@@ -520,8 +522,42 @@ def _set_widths(
     for col, name in enumerate(frame.columns):
         width = explicit.get(name)
         if width is None:
-            width = min(max(len(name) + 2.0, lengths[col] + 1.0, MIN_WIDTH), MAX_WIDTH)
+            width = column_width(name, lengths[col])
         ws.set_column(col, col, width)
+
+
+def column_width(name: str, longest: int) -> float:
+    """A column's width in characters: its header's with two more for the filter button, or
+    its longest value's with one more, within MIN_WIDTH..MAX_WIDTH."""
+    return min(max(len(name) + 2.0, longest + 1.0, MIN_WIDTH), MAX_WIDTH)
+
+
+def widths_by(frame: pl.DataFrame, key: str, text_columns: frozenset[str] = frozenset()
+              ) -> dict[object, dict[str, float]]:
+    """Every column's width, as a sheet of the rows of one `key` value would size it, for each
+    value of `key` at once: one group_by instead of a pass per sheet. Given as a SheetSpec's
+    `widths` they leave the sheet nothing to measure; a pass costs a few milliseconds however
+    few its rows (Polars' planning of one expression per column), which over the 1,500 school
+    workbooks of a state is most of their Polars time.
+
+    Every lane a sheet could have is measured, its extra lanes too (rich text, dates shown as
+    text): in a group that does not need one, that lane is all null and measures 0, so the
+    widths are those of the sheet's own pass. Unlike that pass, text too long for a cell is
+    not warned about here (the whole frame's sheet is)."""
+    lanes, extras = _lane_plan(tuple(frame.schema.items()), frozenset(text_columns))
+    every = [*lanes, *(lane for _, lane in extras)]
+    if not every or not frame.height:
+        return {}
+    measured = frame.group_by(key).agg(lane.measure.alias(f"_w{i}")
+                                       for i, lane in enumerate(every))
+    out: dict[object, dict[str, float]] = {}
+    for value, *lengths in measured.iter_rows():
+        longest = [0] * frame.width
+        for lane, length in zip(every, lengths, strict=True):
+            longest[lane.column] = max(longest[lane.column], int(length or 0))
+        out[value] = {name: column_width(name, longest[col])
+                      for col, name in enumerate(frame.columns)}
+    return out
 
 
 def _measure(lane: _Lane) -> pl.Expr:

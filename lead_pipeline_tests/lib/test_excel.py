@@ -22,6 +22,7 @@ from lead_pipeline.lib.excel import (
     MAX_WIDTH,
     MIN_WIDTH,
     SheetSpec,
+    widths_by,
     write_workbook,
 )
 
@@ -275,6 +276,30 @@ def test_columns_are_wide_enough_but_capped(tmp_path: Path) -> None:
     assert w[3] == pytest.approx(MAX_WIDTH, abs=1)
     assert w[4] >= 12
     assert w[5] == pytest.approx(30, abs=1)
+
+
+def test_widths_by_key_are_the_widths_each_sheet_measures(tmp_path: Path) -> None:
+    """The school workbooks' widths, measured for every school at once (widths_by), are those
+    each school's sheet measures for itself: rich text, a date Excel cannot show, NaN, nulls
+    and a Null column included, each in some schools and not others."""
+    frame = staff_frame().with_columns(
+        pl.Series("Ratio", [0.5, float("nan"), 123.456, None, 1.0, 2.0, 3.0, 1e15]),
+        pl.Series("Unset", [None] * 8, dtype=pl.Null),
+        pl.Series("Left", [date(1, 1, 1), None, date(2026, 1, 1), date(2026, 1, 1),
+                           None, None, None, None]),
+        pl.Series("School Number", ["005", "005", "010", "010", None, "020", "020", "030"]),
+    )
+    text = frozenset({"EPSB ID"})
+    known = widths_by(frame, "School Number", text)
+    assert set(known) == {"005", "010", "020", "030", None}
+    seen = set()
+    for (number,), part in frame.partition_by("School Number", as_dict=True).items():
+        measured = widths(write_one(tmp_path / "measured.xlsx", part, text_columns=text))
+        given = widths(write_one(tmp_path / "given.xlsx", part, text_columns=text,
+                                 widths=known[number]))
+        assert given == measured, number
+        seen.add(tuple(measured.values()))
+    assert len(seen) == 4  # the schools' widths differ: the comparison is of something
 
 
 def test_a_larger_sheet_reads_back_identical(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from lead_pipeline.lib.excel import (
     LineChart,
     SheetSpec,
     WorkbookJob,
+    widths_by,
     write_workbook,
     write_workbooks,
 )
@@ -45,10 +46,15 @@ class QaSheets:
             sheets.append(trend_sheet(self.trend))
         return sheets
 
-    def school_sheets(self, school_number: str) -> list[SheetSpec]:
+    def school_sheets(self, school_number: str,
+                      widths: Mapping[str, Mapping[str, float]] | None = None
+                      ) -> list[SheetSpec]:
+        """The school's Issues and Changes sheets (`widths`: by sheet name, as `school_job`)."""
         issues = self.findings.filter(pl.col("School Number") == school_number)
         changes = self.school_changes.get(school_number, self.district_changes.clear())
-        return [sheet("Issues", issues), sheet("Changes", changes)]
+        known = widths or {}
+        return [sheet("Issues", issues, known.get("Issues")),
+                sheet("Changes", changes, known.get("Changes"))]
 
 
 TREND_CHART = LineChart("Open findings per refresh", rows=[0, 1], y_title="findings")
@@ -75,8 +81,9 @@ def properties(header: DistrictHeader, generated: datetime, **extra: str) -> dic
     }
 
 
-def sheet(name: str, frame: pl.DataFrame) -> SheetSpec:
-    return SheetSpec(name, frame, TEXT_COLUMNS & set(frame.columns))
+def sheet(name: str, frame: pl.DataFrame, widths: Mapping[str, float] | None = None
+          ) -> SheetSpec:
+    return SheetSpec(name, frame, TEXT_COLUMNS & set(frame.columns), widths)
 
 
 def district_file(district_number: str) -> str:
@@ -112,15 +119,41 @@ def district_job(folder: Path, district_number: str, reports: LeadReports,
 
 
 def school_job(folder: Path, school_number: str, reports: LeadReports,
-               properties: Mapping[str, str], extra: Sequence[SheetSpec] = ()) -> WorkbookJob:
-    """One school's workbook: the district's rows of that School Number only."""
+               properties: Mapping[str, str], extra: Sequence[SheetSpec] = (),
+               widths: Mapping[str, Mapping[str, float]] | None = None) -> WorkbookJob:
+    """One school's workbook: the district's rows of that School Number only. `widths`, by
+    sheet name, are the columns' widths when already known (`school_widths`)."""
     mine = pl.col("School Number") == school_number
     path = folder / school_file(school_number)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return WorkbookJob(path, [sheet("Classes", reports.classes.filter(mine)),
-                              sheet("Staff", reports.staff.filter(mine)),
-                              sheet("Schoolwide", reports.schoolwide.filter(mine)), *extra],
-                       {**properties, "school_number": school_number})
+    known = widths or {}
+    return WorkbookJob(path, [
+        sheet("Classes", reports.classes.filter(mine), known.get("Classes")),
+        sheet("Staff", reports.staff.filter(mine), known.get("Staff")),
+        sheet("Schoolwide", reports.schoolwide.filter(mine), known.get("Schoolwide")),
+        *extra], {**properties, "school_number": school_number})
+
+
+SCHOOL_SHEETS = {"Classes": "classes", "Staff": "staff", "Schoolwide": "schoolwide"}
+"""The school workbook's report sheets and the LeadReports frame each is cut from."""
+
+
+def school_widths(reports: LeadReports, qa: QaSheets | None
+                  ) -> dict[str, dict[str, dict[str, float]]]:
+    """Every school's column widths (school number → sheet name → column → width) for its
+    report sheets and, with `qa`, its Issues sheet, measured for all schools at once
+    (lib.excel.widths_by): the same widths each sheet would measure for itself, without a
+    Polars pass per sheet (1,500 schools, four sheets each, at state scale)."""
+    frames = {name: getattr(reports, attr) for name, attr in SCHOOL_SHEETS.items()}
+    if qa is not None:
+        frames["Issues"] = qa.findings
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for name, frame in frames.items():
+        by_school = widths_by(frame, "School Number", TEXT_COLUMNS & set(frame.columns))
+        for number, widths in by_school.items():
+            if isinstance(number, str):
+                out.setdefault(number, {})[name] = widths
+    return out
 
 
 def detail_jobs(folder: Path, detail: pl.DataFrame, properties: Mapping[str, str]
@@ -168,13 +201,15 @@ def write_all(folder: Path, district_number: str, reports: LeadReports,
     # schools at state scale); school_job's filter then keeps every row of the part
     parts = {name: _by_school(getattr(reports, name)) for name in ("classes", "staff",
                                                                   "schoolwide")}
+    widths = school_widths(reports, qa)
     for number in reports.schoolwide["School Number"].to_list():
         mine = LeadReports(*(parts[name].get(number, getattr(reports, name).clear())
                              for name in ("classes", "staff")), reports.caseload.clear(),
                            parts["schoolwide"].get(number, reports.schoolwide.clear()),
                            reports.detail.clear())
+        known = widths.get(number, {})
         jobs.append(school_job(folder, number, mine, properties,
-                               qa.school_sheets(number) if qa else ()))
+                               qa.school_sheets(number, known) if qa else (), known))
     jobs += detail_jobs(folder, reports.detail, properties)
     return write_workbooks(jobs, workers=workers, parallel_cells=parallel_cells)
 
