@@ -507,12 +507,9 @@ def _set_widths(
         measured = frame.lazy().select(
             lane.measure.alias(f"_w{i}") for i, lane in enumerate(lanes)
         ).collect(optimizations=pl.QueryOptFlags.none()).row(0)
-        longest_text = 0
-        for lane, length in zip(lanes, measured, strict=True):
-            length = int(length or 0)
-            lengths[lane.column] = max(lengths[lane.column], length)
-            if lane.kind in (_TEXT, _RICH):
-                longest_text = max(longest_text, length)
+        lengths = _longest(frame.width, lanes, measured)
+        longest_text = max((int(length or 0) for lane, length in zip(lanes, measured, strict=True)
+                            if lane.kind in (_TEXT, _RICH)), default=0)
         if longest_text > _MAX_TEXT:
             warnings.warn(
                 f"sheet {ws.name!r}: text longer than Excel's {_MAX_TEXT} characters is truncated",
@@ -552,12 +549,19 @@ def widths_by(frame: pl.DataFrame, key: str, text_columns: frozenset[str] = froz
                                        for i, lane in enumerate(every))
     out: dict[object, dict[str, float]] = {}
     for value, *lengths in measured.iter_rows():
-        longest = [0] * frame.width
-        for lane, length in zip(every, lengths, strict=True):
-            longest[lane.column] = max(longest[lane.column], int(length or 0))
+        longest = _longest(frame.width, every, lengths)
         out[value] = {name: column_width(name, longest[col])
                       for col, name in enumerate(frame.columns)}
     return out
+
+
+def _longest(width: int, lanes: Sequence[_Lane], measured: Sequence[int | None]) -> list[int]:
+    """Each of `width` columns' longest value from its lanes' measures (`_measure`, in lane
+    order; None is 0): a column written by two lanes takes the longer."""
+    longest = [0] * width
+    for lane, length in zip(lanes, measured, strict=True):
+        longest[lane.column] = max(longest[lane.column], int(length or 0))
+    return longest
 
 
 def _measure(lane: _Lane) -> pl.Expr:
