@@ -296,11 +296,9 @@ class StoredTables(Mapping[str, pl.DataFrame]):
 
     def rows_between(self, name: str, column: str, low: int, high: int) -> pl.DataFrame:
         """The rows of `name` with `column` in [low, high], in table order (DuckDB keeps it),
-        read alone and not kept; filtered from the whole table if that is held already."""
+        read alone and not kept."""
         if name not in self._names:
             raise KeyError(name)
-        if name in self._read:
-            return self._read[name].filter(pl.col(column).is_between(low, high))
         with self._duckdb.get_connection() as con:
             return con.execute(f"SELECT * FROM {q(self._schema)}.{q(name)} "
                                f"WHERE {q(column)} BETWEEN ? AND ?", [low, high]).pl()
