@@ -5,14 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import pytest
 
 from lead_pipeline.lib.lead import staging
-from lead_pipeline.lib.snapshot import store
 from lead_pipeline.lib.snapshot.manifest import read_manifest
-from lead_pipeline.lib.snapshot.schema import TABLES
 from lead_pipeline_tests.builders import Run, Snapshot, read_frames
 from lead_pipeline_tests.mutations import SAMPLE
 
@@ -28,19 +25,23 @@ def run(tmp_path: Path) -> Callable[[Snapshot], Run]:
 
 
 @pytest.fixture(scope="session")
-def sample_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A DuckDB file holding the bundled sample as schema `s`, read through the real reader and
-    warn-and-drop (builders.read_frames), once for every test that stages it."""
+def _sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, pl.DataFrame]]:
+    """The bundled sample read once through the real reader and warn-and-drop
+    (builders.read_frames): its DuckDB file (schema `s`) and its tables as frames."""
     database = tmp_path_factory.mktemp("sample") / "sample.duckdb"
-    read_frames(SAMPLE, database)
-    return database
+    return database, read_frames(SAMPLE, database)
 
 
 @pytest.fixture(scope="session")
-def sample_tables(sample_database: Path) -> dict[str, pl.DataFrame]:
-    """The sample's tables of `sample_database` as frames (never changed in place)."""
-    with duckdb.connect(str(sample_database), read_only=True) as con:
-        return store.frames(con, [t.name for t in TABLES], schema="s")
+def sample_database(_sample: tuple[Path, dict[str, pl.DataFrame]]) -> Path:
+    """The DuckDB file holding the sample as schema `s`, as a run stages from."""
+    return _sample[0]
+
+
+@pytest.fixture(scope="session")
+def sample_tables(_sample: tuple[Path, dict[str, pl.DataFrame]]) -> dict[str, pl.DataFrame]:
+    """The sample's tables as frames (never changed in place)."""
+    return _sample[1]
 
 
 @pytest.fixture(scope="session")
