@@ -4,8 +4,9 @@ Why this module exists rather than ``polars.DataFrame.write_excel``: the reports
 (200,000-row Detail sheets) and their cell types are part of the contract (docs/outputs.md): ids and
 counts are numbers, codes such as school ``005`` stay text, text from the snapshot is never turned
 into a formula, number or URL, dates are real dates. Here every column gets one writer chosen
-from its Polars dtype before any row is written, and rows stream through xlsxwriter's
-``constant_memory`` mode so memory stays flat whatever the sheet size.
+from its Polars dtype before any row is written, and the rows of a large workbook stream
+through xlsxwriter's ``constant_memory`` mode so memory stays flat whatever its size (a small
+one is assembled in memory, faster: `IN_MEMORY_CELLS`).
 
 Conversions are done column-wise in Polars (dates to Excel serial numbers, NaN and infinities
 to null, ...), so the per-cell Python work is one ``is None`` test and one call to the column's
@@ -172,13 +173,14 @@ def write_workbook(
     drop it when it is last. (Report rows always hold their common columns.)
 
     xlsxwriter creates ``path`` only when the workbook is complete, so an exception part-way
-    leaves no file behind (and any existing file at ``path`` untouched); its temporary row files
-    live in a private temporary folder that is always removed.
+    leaves no file behind (and any existing file at ``path`` untouched). A small workbook is
+    assembled in memory, a large one streams its rows through temporary files in a private
+    folder that is always removed (`IN_MEMORY_CELLS`).
     """
     if not sheets:
         raise ValueError("a workbook needs at least one sheet")
-    with tempfile.TemporaryDirectory(prefix="lead-xlsx-") as tmp:
-        workbook = xlsxwriter.Workbook(str(path), {**_WORKBOOK_OPTIONS, "tmpdir": tmp})
+    with _workbook_options(_cells(sheets)) as options:
+        workbook = xlsxwriter.Workbook(str(path), options)
         _set_properties(workbook, properties or {})
         header_format = workbook.add_format({"bold": True})
         formats = {
@@ -192,6 +194,28 @@ def write_workbook(
                 _insert_chart(workbook, ws, spec)
         with _fast_deflate():
             workbook.close()
+
+
+IN_MEMORY_CELLS = 300_000
+"""A workbook of at most this many cells is assembled in memory (xlsxwriter's `in_memory`:
+about 55 MB at most), a larger one streams its rows through temporary files (`constant_memory`,
+flat memory whatever its size: the district workbook of a state). In memory skips the two dozen
+temporary files xlsxwriter otherwise writes, zips and deletes for every workbook, 12 of a small
+workbook's 15 ms, and writes cells faster too (measured: 77k against 13k cells a second on a
+one-row, five-sheet workbook, 353k against 245k on 400 rows a sheet), which is what the hundreds
+of school workbooks of a refresh are. Strings then go to the workbook's shared-string table
+rather than inline: the same cell values either way."""
+
+
+@contextmanager
+def _workbook_options(cells: int) -> Iterator[dict[str, Any]]:
+    """xlsxwriter's options for a workbook of `cells` cells (`IN_MEMORY_CELLS`); a streamed one's
+    row files live in a private temporary folder that is always removed."""
+    if cells <= IN_MEMORY_CELLS:
+        yield {**_WORKBOOK_OPTIONS, "constant_memory": False, "in_memory": True}
+        return
+    with tempfile.TemporaryDirectory(prefix="lead-xlsx-") as tmp:
+        yield {**_WORKBOOK_OPTIONS, "tmpdir": tmp}
 
 
 ZIP_LEVEL = 1
@@ -234,7 +258,12 @@ class WorkbookJob:
     @property
     def cells(self) -> int:
         """The job's size, to balance the workers: cells it writes (headers included)."""
-        return sum((spec.frame.height + 1) * spec.frame.width for spec in self.sheets)
+        return _cells(self.sheets)
+
+
+def _cells(sheets: Sequence[SheetSpec]) -> int:
+    """Cells the sheets write, headers included."""
+    return sum((spec.frame.height + 1) * spec.frame.width for spec in sheets)
 
 
 PARALLEL_CELLS = 200_000

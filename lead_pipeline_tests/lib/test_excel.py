@@ -2,11 +2,15 @@
 and cell types that follow the column dtypes — text never becomes a formula, number or URL.
 
 Every test writes a real .xlsx and reads it back with openpyxl (types, formats, sheet
-settings) and with calamine through ``polars.read_excel`` (values, as the product reads them).
+settings) and with calamine through ``polars.read_excel`` (values, as the product reads them),
+and runs twice: a workbook assembled in memory and one streamed through temporary files
+(`excel.IN_MEMORY_CELLS`), the two ways a refresh writes its workbooks.
 """
 
 from __future__ import annotations
 
+import zipfile
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -16,6 +20,7 @@ import pytest
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from lead_pipeline.lib import excel
 from lead_pipeline.lib.excel import (
     DATE_FORMAT,
     DATETIME_FORMAT,
@@ -27,6 +32,19 @@ from lead_pipeline.lib.excel import (
 )
 
 GENERATED = datetime(2026, 1, 5, 6, 30)
+
+
+@pytest.fixture(autouse=True, params=["in memory", "streamed"])
+def mode(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Every test in both of write_workbook's modes: in memory (the default for workbooks of
+    this size) and streamed (every workbook over IN_MEMORY_CELLS, here all of them)."""
+    saved = excel.IN_MEMORY_CELLS
+    if request.param == "streamed":
+        excel.IN_MEMORY_CELLS = 0
+    try:
+        yield request.param
+    finally:
+        excel.IN_MEMORY_CELLS = saved
 
 # Text that spreadsheet programs like to reinterpret.
 TRICKY = [
@@ -342,3 +360,18 @@ def test_bad_input_is_refused_and_leaves_no_file(tmp_path: Path) -> None:
     with pytest.raises(TypeError, match="list"):
         write_workbook(path, [SheetSpec("Good", staff_frame()), bad])
     assert path.read_bytes() == b"previous"  # xlsxwriter creates the file only on close
+
+
+def test_the_two_modes_store_strings_differently(tmp_path: Path, mode: str) -> None:
+    """The fixture's two modes are two ways of writing: in memory, text goes to the shared
+    string table; streamed, each cell holds its text inline."""
+    path = tmp_path / "w.xlsx"
+    write_workbook(path, [SheetSpec("Staff", staff_frame())])
+    with zipfile.ZipFile(path) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+        names = set(z.namelist())
+    if mode == "streamed":
+        assert 't="inlineStr"' in sheet and "xl/sharedStrings.xml" not in names
+    else:
+        assert 't="s"' in sheet and "inlineStr" not in sheet
+        assert "xl/sharedStrings.xml" in names
