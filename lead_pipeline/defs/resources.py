@@ -17,6 +17,7 @@ from pydantic import Field, PrivateAttr
 
 from lead_pipeline.defs.districts import MULTI
 from lead_pipeline.defs.io import DuckDBFrameIOManager
+from lead_pipeline.defs.writers import WorkbookWriters
 from lead_pipeline.lib import dblock, districts, paths
 from lead_pipeline.lib.codes import Codes, load_codes
 from lead_pipeline.lib.environment import number
@@ -322,6 +323,7 @@ class Resources:
     settings: PipelineSettings
     snapshot: SnapshotResource
     io_manager: DuckDBFrameIOManager
+    writers: WorkbookWriters
 
     def as_dict(self) -> dict[str, object]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -359,4 +361,4 @@ def resources(database: str | Path | None = None, *, reference_dir: str | None =
     snapshot = (SnapshotResource(duckdb=duckdb) if reference_dir is None
                 else SnapshotResource(duckdb=duckdb, reference_dir=reference_dir))
     return Resources(duckdb=duckdb, settings=PipelineSettings(**settings), snapshot=snapshot,
-                     io_manager=DuckDBFrameIOManager(duckdb=duckdb))
+                     io_manager=DuckDBFrameIOManager(duckdb=duckdb), writers=WorkbookWriters())

@@ -22,7 +22,7 @@ import tempfile
 import warnings
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +42,7 @@ __all__ = [
     "LineChart",
     "SheetSpec",
     "WorkbookJob",
+    "Writers",
     "column_width",
     "widths_by",
     "write_workbook",
@@ -275,10 +276,57 @@ _BATCH_SHARE = 200
 the batches left at the end are small enough that both writers finish together."""
 
 
+class Writers:
+    """Writer processes for `write_workbooks`, started before there is anything to write.
+
+    A spawned writer imports Polars and xlsxwriter before it can take a job, about a quarter
+    of a second; started with the run (defs/lead/writers.py) it does so while the snapshot is
+    read, and the workbook step finds it ready. A context manager; `close` stops the
+    processes (a job still queued is cancelled)."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        count = _worker_count(workers) - 1
+        self.pool: ProcessPoolExecutor | None = None
+        self._ready: list[Future[int]] = []
+        if count >= 1:
+            self.pool = ProcessPoolExecutor(max_workers=count,
+                                            mp_context=multiprocessing.get_context("spawn"))
+            self._ready = [self.pool.submit(_ready) for _ in range(count)]
+
+    @property
+    def pids(self) -> list[int]:
+        """The writer processes' ids, once they are ready (waits for them)."""
+        return sorted({ready.result() for ready in self._ready})
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+    def __enter__(self) -> Writers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _ready() -> int:
+    """A writer's first task, once this module (Polars, xlsxwriter) is imported: its id."""
+    return os.getpid()
+
+
+def _worker_count(workers: int | None) -> int:
+    """Writers in all, this process included: `workers`, else 2 (1 on a one-core machine)."""
+    return min(2, os.cpu_count() or 1) if workers is None else workers
+
+
 def write_workbooks(jobs: Sequence[WorkbookJob], *, workers: int | None = None,
-                    parallel_cells: int = PARALLEL_CELLS) -> list[Path]:
+                    parallel_cells: int = PARALLEL_CELLS, writers: Writers | None = None
+                    ) -> list[Path]:
     """Write independent workbooks on up to `workers` cores (default: 2, or 1 on a one-core
     machine) when they hold at least `parallel_cells` cells; returns their paths in job order.
+    With started `writers` (`Writers`) their processes are used for any two jobs or more:
+    the threshold is the price of starting a writer, already paid.
 
     This process is one of the writers: it starts `workers - 1` spawned processes (never
     forked from a process that holds DuckDB and Polars threads), then writes the largest job
@@ -289,12 +337,20 @@ def write_workbooks(jobs: Sequence[WorkbookJob], *, workers: int | None = None,
     largest job's frames never leave this process. The files are the same as written
     in-process: each is one `write_workbook` call.
     """
-    if workers is None:
-        workers = min(2, os.cpu_count() or 1)
+    if writers is not None and writers.pool is not None and len(jobs) > 1:
+        return _write_beside(jobs, writers.pool)
+    workers = _worker_count(workers)
     if workers <= 1 or len(jobs) <= 1 or sum(job.cells for job in jobs) < parallel_cells:
         for job in jobs:
             _write_job(job)
         return [job.path for job in jobs]
+    with Writers(workers) as started:
+        assert started.pool is not None
+        return _write_beside(jobs, started.pool)
+
+
+def _write_beside(jobs: Sequence[WorkbookJob], pool: ProcessPoolExecutor) -> list[Path]:
+    """The largest job written here, the others by `pool`'s processes (`write_workbooks`)."""
     first, *rest = sorted(jobs, key=lambda job: -job.cells)
     target = max(1, sum(job.cells for job in rest) // _BATCH_SHARE)
     batches: list[list[WorkbookJob]] = []
@@ -303,24 +359,21 @@ def write_workbooks(jobs: Sequence[WorkbookJob], *, workers: int | None = None,
             batches[-1].append(job)
         else:
             batches.append([job])
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers - 1, len(batches)),
-                             mp_context=context) as pool:
-        # the pool hands a batch to a worker only when one is free (plus one queued each), so
-        # submitting all of them pickles no more than that
-        futures = [(pool.submit(_write_jobs, batch), batch) for batch in batches]
-        try:
-            _write_job(first)
-            for future, batch in reversed(futures):
-                if future.cancel():  # no worker has it yet: write it here
-                    _write_jobs(batch)
-        except BaseException:
-            for future, _ in futures:
-                future.cancel()  # stop at once rather than finish the others' batches
-            raise
+    # the pool hands a batch to a worker only when one is free (plus one queued each), so
+    # submitting all of them pickles no more than that
+    futures = [(pool.submit(_write_jobs, batch), batch) for batch in batches]
+    try:
+        _write_job(first)
+        for future, batch in reversed(futures):
+            if future.cancel():  # no worker has it yet: write it here
+                _write_jobs(batch)
+    except BaseException:
         for future, _ in futures:
-            if not future.cancelled():
-                future.result()  # re-raises a worker's exception
+            future.cancel()  # stop at once rather than finish the others' batches
+        raise
+    for future, _ in futures:
+        if not future.cancelled():
+            future.result()  # re-raises a worker's exception
     return [job.path for job in jobs]
 
 

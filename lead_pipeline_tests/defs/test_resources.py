@@ -3,6 +3,8 @@ the code tables of its own folder and fails clearly before any snapshot has pass
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import shutil
 from pathlib import Path
 
@@ -12,12 +14,13 @@ import pytest
 from lead_pipeline.defs.resources import MEMORY_SETTING, PipelineSettings, resources, warehouse
 from lead_pipeline.lib.paths import reference_dir
 from lead_pipeline.preflight import setting_errors
+from lead_pipeline.refresh import run_refresh
 from lead_pipeline_tests.builders import tiny
 
 
 def test_resources_bind_under_the_assets_parameter_names(tmp_path: Path):
     res = resources(tmp_path / "w.duckdb", output_dir=str(tmp_path / "out"))
-    assert set(res.as_dict()) == {"duckdb", "settings", "snapshot", "io_manager"}
+    assert set(res.as_dict()) == {"duckdb", "settings", "snapshot", "io_manager", "writers"}
     assert res.duckdb.database == str(tmp_path / "w.duckdb")
     assert res.settings.output_dir == str(tmp_path / "out")
     assert res.snapshot.duckdb is res.duckdb and res.io_manager.duckdb is res.duckdb
@@ -78,3 +81,23 @@ def test_an_empty_launch_form_loads_the_newest_arrival_else_the_sample(tmp_path:
         s.write(root / name)
     (root / "2026-12-05-partial").mkdir()  # no manifest.json yet: still arriving
     assert settings.default_snapshot() == (root / "a-export").resolve()
+
+
+def test_workbook_writers_start_with_a_run_and_stop_at_its_end(tmp_path: Path):
+    """Dagster sets the writers up (a spawned process, ready) and tears them down; a refresh
+    leaves none running, whether it publishes or stops at a blocking problem."""
+    with dg.build_resources({"writers": resources(tmp_path / "r.duckdb").writers}) as built:
+        writers = built.writers.writers
+        assert writers is not None
+        (pid,) = writers.pids
+        assert pid != os.getpid() and multiprocessing.active_children()
+    assert writers.pool is None and not multiprocessing.active_children()
+
+    good = run_refresh(tiny().write(tmp_path / "good"), database=tmp_path / "w.duckdb",
+                       output=tmp_path / "out")
+    assert good.success and not multiprocessing.active_children()
+    broken = tiny()
+    broken.rows["Roster"][0]["sectionID"] = "six hundred"
+    stopped = run_refresh(broken.write(tmp_path / "broken"), database=tmp_path / "w.duckdb",
+                          output=tmp_path / "out")
+    assert stopped.stopped_at == "integrity" and not multiprocessing.active_children()

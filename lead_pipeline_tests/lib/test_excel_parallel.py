@@ -1,10 +1,15 @@
 """write_workbooks: the same files on worker processes as in-process."""
 
+import multiprocessing
+import os
+import signal
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import polars as pl
+import pytest
 
-from lead_pipeline.lib.excel import SheetSpec, WorkbookJob, write_workbooks
+from lead_pipeline.lib.excel import SheetSpec, WorkbookJob, Writers, write_workbooks
 
 
 def _jobs(folder: Path) -> list[WorkbookJob]:
@@ -26,3 +31,26 @@ def test_parallel_writes_the_same_workbooks_in_job_order(tmp_path: Path) -> None
         left, right = pl.read_excel(a, sheet_name="S"), pl.read_excel(b, sheet_name="S")
         assert left.equals(right)
         assert left["code"].dtype == pl.String and left.height == right.height
+
+
+def test_started_writers_take_small_jobs_and_stop_when_closed(tmp_path: Path) -> None:
+    """Started writers are used whatever the jobs' size (their start-up is paid): the files
+    are the serial ones; with its writer killed the write fails rather than falling back to
+    this process, so the jobs do go to the writer; closing stops every writer."""
+    serial = write_workbooks(_jobs(tmp_path / "serial"), workers=1)
+    with Writers() as writers:
+        (pid,) = writers.pids
+        assert pid != os.getpid()
+        beside = write_workbooks(_jobs(tmp_path / "beside"), writers=writers)
+        for a, b in zip(serial, beside, strict=True):
+            assert pl.read_excel(a, sheet_name="S").equals(pl.read_excel(b, sheet_name="S"))
+    assert writers.pool is None and not multiprocessing.active_children()
+
+    with Writers() as writers:
+        os.kill(writers.pids[0], signal.SIGKILL)
+        assert writers.pool is not None
+        with pytest.raises(BrokenProcessPool):  # once the pool has seen its writer die
+            writers.pool.submit(os.getpid).result(timeout=60)
+        with pytest.raises(BrokenProcessPool):
+            write_workbooks(_jobs(tmp_path / "killed"), writers=writers)
+    assert not multiprocessing.active_children()

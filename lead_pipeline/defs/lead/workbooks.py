@@ -10,6 +10,7 @@ from lead_pipeline.defs.lead.assets import CASELOAD, CLASSES, DETAIL, SCHOOLWIDE
 from lead_pipeline.defs.lead.inputs import run_started
 from lead_pipeline.defs.lead.qa import FINDINGS
 from lead_pipeline.defs.resources import PipelineSettings, SnapshotResource
+from lead_pipeline.defs.writers import WorkbookWriters
 from lead_pipeline.lib.lead import history
 from lead_pipeline.lib.lead.reports import LeadReports
 from lead_pipeline.lib.lead.rules import RULES
@@ -30,8 +31,8 @@ _IN = {name: dg.AssetIn(key) for name, key in {
           "sections; written into the run's "
           "staging folder.")
 def workbooks(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
-              settings: PipelineSettings, classes: pl.DataFrame, staff: pl.DataFrame,
-              caseload: pl.DataFrame, schoolwide: pl.DataFrame,
+              settings: PipelineSettings, writers: WorkbookWriters, classes: pl.DataFrame,
+              staff: pl.DataFrame, caseload: pl.DataFrame, schoolwide: pl.DataFrame,
               detail: pl.DataFrame, findings: pl.DataFrame) -> dg.MaterializeResult:
     header = snapshot.header()
     with snapshot.duckdb.get_connection() as con:  # Changes: versus the last earlier publication
@@ -45,7 +46,7 @@ def workbooks(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
     reports = LeadReports(classes, staff, caseload, schoolwide, detail)
     qa = QaSheets(findings, district_changes, school_changes, trend)
     paths = write_all(folder, header.district_number, reports,
-                      properties(header, run_started(context)), qa)
+                      properties(header, run_started(context)), qa, writers=writers.writers)
     context.log.info(f"wrote {len(paths)} LEAD workbooks")
     return dg.MaterializeResult(metadata={
         "files": dg.MetadataValue.int(len(paths)),

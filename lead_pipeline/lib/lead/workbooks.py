@@ -20,6 +20,7 @@ from lead_pipeline.lib.excel import (
     LineChart,
     SheetSpec,
     WorkbookJob,
+    Writers,
     widths_by,
     write_workbook,
     write_workbooks,
@@ -191,10 +192,12 @@ def write_details(folder: Path, detail: pl.DataFrame, properties: Mapping[str, s
 
 def write_all(folder: Path, district_number: str, reports: LeadReports,
               properties: Mapping[str, str], qa: QaSheets | None = None, *,
-              workers: int | None = None, parallel_cells: int = PARALLEL_CELLS) -> list[Path]:
+              workers: int | None = None, parallel_cells: int = PARALLEL_CELLS,
+              writers: Writers | None = None) -> list[Path]:
     """Every LEAD file of a refresh into `folder` (a publication's staging folder); with `qa`,
     the district and school workbooks end with Issues and Changes. The files are independent:
-    a large refresh writes them on two processes (lib.excel.write_workbooks)."""
+    a large refresh, or one given started `writers`, writes them on two processes
+    (lib.excel.write_workbooks)."""
     jobs = [district_job(folder, district_number, reports, properties,
                          qa.district_sheets() if qa else ())]
     # each report split by School Number in one pass, not filtered once per school (1,500
@@ -211,7 +214,7 @@ def write_all(folder: Path, district_number: str, reports: LeadReports,
         jobs.append(school_job(folder, number, mine, properties,
                                qa.school_sheets(number, known) if qa else (), known))
     jobs += detail_jobs(folder, reports.detail, properties)
-    return write_workbooks(jobs, workers=workers, parallel_cells=parallel_cells)
+    return write_workbooks(jobs, workers=workers, parallel_cells=parallel_cells, writers=writers)
 
 
 def _by_school(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
