@@ -153,7 +153,7 @@ class _Lane:
     @functools.cached_property
     def measure(self) -> pl.Expr:
         """Characters the longest value shows (`_measure`), built once per lane: a lane of
-        `_lane_plan` serves every sheet of its schema."""
+        `_lanes` serves every sheet of its schema."""
         return _measure(self)
 
 
@@ -407,7 +407,7 @@ def _write_sheet(
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, n_rows, n_cols - 1)
 
-    lanes = _lanes(frame, spec.text_columns)
+    lanes = _lanes(tuple(frame.schema.items()), spec.text_columns)
     _set_widths(ws, frame, lanes, spec.widths or {})
     if not n_rows or not lanes:
         return
@@ -418,16 +418,23 @@ def _write_sheet(
 
     # The hot loop: Polars computes the cell values of a slice of rows at a time (so only one
     # slice's values are ever held beside the frame) and builds row tuples in Rust; per cell
-    # only a null test and the column's own writer. Rows arrive in order, as constant_memory
-    # requires.
-    row = 1
+    # only a null test and the column's own writer. A lane with no value in the slice (most
+    # extra lanes, an empty column) is left out: it would write nothing. Rows arrive in order,
+    # as constant_memory requires.
     for offset in range(0, n_rows, _ROWS_PER_SLICE):
         values = frame.slice(offset, _ROWS_PER_SLICE).select(exprs)
-        for cells in values.iter_rows(buffer_size=_ROWS_PER_BATCH):
-            for (write, col, fmt), value in zip(plan, cells, strict=True):
+        used = [i for i, lane in enumerate(values.iter_columns())
+                if lane.null_count() < lane.len()]
+        if not used:
+            continue
+        if len(used) < len(plan):
+            values = pl.DataFrame([values.to_series(i) for i in used])
+        writing = [plan[i] for i in used]
+        for row, cells in enumerate(values.iter_rows(buffer_size=_ROWS_PER_BATCH),
+                                    start=offset + 1):
+            for (write, col, fmt), value in zip(writing, cells, strict=True):
                 if value is not None:
                     write(row, col, value, fmt)
-            row += 1
 
 
 def _insert_chart(workbook: xlsxwriter.Workbook, ws: Worksheet, spec: SheetSpec) -> None:
@@ -502,30 +509,19 @@ def _looks_rich(text: str) -> bool:
     return text.startswith("<r>") and text.endswith("</r>")
 
 
-def _lanes(frame: pl.DataFrame, text_columns: frozenset[str]) -> list[_Lane]:
-    """Each column's writer and the expression giving its cell values (`_lane_plan`), with
-    the extra lanes some of this frame's values need, decided for all columns in one Polars
-    pass, so ordinary columns cost one null test per cell."""
-    lanes, extras = _lane_plan(tuple(frame.schema.items()), text_columns)
-    if not extras or not frame.height:
-        return list(lanes)
-    needed = frame.select(flag.alias(f"_x{i}") for i, (flag, _) in enumerate(extras)).row(0)
-    return [*lanes, *(lane for (_, lane), need in zip(extras, needed, strict=True) if need)]
-
-
 @functools.lru_cache(maxsize=256)
-def _lane_plan(schema: tuple[tuple[str, pl.DataType], ...], text_columns: frozenset[str]
-               ) -> tuple[tuple[_Lane, ...], tuple[tuple[pl.Expr, _Lane], ...]]:
-    """Choose each column's writer from its dtype and the expression giving its cell values;
-    `extras` are (does any value need it?, lane) pairs for the second writer a few columns need
-    for some values (text that xlsxwriter would take for rich-text XML, dates Excel cannot
-    show).
+def _lanes(schema: tuple[tuple[str, pl.DataType], ...], text_columns: frozenset[str]
+           ) -> tuple[_Lane, ...]:
+    """Each column's writer and the expression giving its cell values, then the extra lanes
+    a few columns need for some values (text that xlsxwriter would take for rich-text XML,
+    dates Excel cannot show): such a lane is null wherever its column's first lane has a
+    value, and all null in most sheets (`_write_sheet` leaves it out of the loop then).
 
     Made once per schema: the school workbooks of a refresh (1,500 at state scale, three
     report sheets each) share a handful of schemas, and building these expressions was about
     4 ms a sheet, more than writing a small school's cells."""
     lanes: list[_Lane] = []
-    extras: list[tuple[pl.Expr, _Lane]] = []
+    extras: list[_Lane] = []
     for col, (name, dtype) in enumerate(schema):
         c = pl.col(name)
         if dtype == pl.Null:
@@ -539,7 +535,7 @@ def _lane_plan(schema: tuple[tuple[str, pl.DataType], ...], text_columns: frozen
             text = pl.when(text != "").then(text)  # "" is written as an empty cell, like null
             rich = text.str.starts_with("<r>") & text.str.ends_with("</r>")
             lanes.append(_Lane(col, _TEXT, pl.when(~rich).then(text)))
-            extras.append((rich.any(), _Lane(col, _RICH, pl.when(rich).then(text))))
+            extras.append(_Lane(col, _RICH, pl.when(rich).then(text)))
         elif dtype.is_integer():
             lanes.append(_Lane(col, _NUMBER, c, integer=True))
         elif dtype.is_float():
@@ -563,12 +559,12 @@ def _lane_plan(schema: tuple[tuple[str, pl.DataType], ...], text_columns: frozen
             serial = pl.when(serial < _LEAP_BUG_SERIAL).then(serial - 1).otherwise(serial)
             lanes.append(_Lane(col, kind, pl.when(shown).then(serial)))
             as_text = pl.when(~shown).then(c.cast(pl.String))
-            extras.append(((~shown).any(), _Lane(col, _TEXT, as_text)))
+            extras.append(_Lane(col, _TEXT, as_text))
         else:
             raise TypeError(
                 f"column {name!r}: dtype {dtype} has no Excel writer; cast it before writing"
             )
-    return tuple(lanes), tuple(extras)
+    return (*lanes, *extras)
 
 
 def _set_widths(
@@ -619,12 +615,11 @@ def widths_by(frame: pl.DataFrame, key: str, text_columns: frozenset[str] = froz
     few its rows (Polars' planning of one expression per column), which over the 1,500 school
     workbooks of a state is most of their Polars time.
 
-    Every lane a sheet could have is measured, its extra lanes too (rich text, dates shown as
-    text): in a group that does not need one, that lane is all null and measures 0, so the
-    widths are those of the sheet's own pass. Unlike that pass, text too long for a cell is
-    not warned about here (the whole frame's sheet is)."""
-    lanes, extras = _lane_plan(tuple(frame.schema.items()), frozenset(text_columns))
-    every = [*lanes, *(lane for _, lane in extras)]
+    Every lane is measured, the extra ones too (rich text, dates shown as text), as a sheet's
+    own pass does: in a group that needs none, such a lane is all null and measures 0. Unlike
+    that pass, text too long for a cell is not warned about here (the whole frame's sheet
+    is)."""
+    every = _lanes(tuple(frame.schema.items()), frozenset(text_columns))
     if not every or not frame.height:
         return {}
     measured = frame.group_by(key).agg(lane.measure.alias(f"_w{i}")

@@ -375,3 +375,25 @@ def test_the_two_modes_store_strings_differently(tmp_path: Path, mode: str) -> N
     else:
         assert 't="s"' in sheet and "inlineStr" not in sheet
         assert "xl/sharedStrings.xml" in names
+
+
+def test_rows_after_the_first_slice_keep_their_place_and_their_lanes(tmp_path: Path) -> None:
+    """Cell values are computed a slice of 65,536 rows at a time, and a lane with no value in
+    a slice is left out of it: a column empty in the first slice, and rich-looking text and an
+    unshowable date only in the second, still land in their rows as in a smaller sheet."""
+    n = 70_000
+    frame = pl.DataFrame({
+        "Row": range(1, n + 1),
+        "Late": [None] * 65_536 + list(range(n - 65_536)),
+        "Text": ["plain"] * (n - 1) + ["<r>a & b</r>"],
+        "Day": [date(2025, 8, 1)] * (n - 1) + [date(1800, 1, 1)],
+    })
+    path = tmp_path / "w.xlsx"
+    write_workbook(path, [SheetSpec("S", frame)])
+    back = pl.read_excel(path, sheet_name="S", engine="calamine", drop_empty_rows=False,
+                         schema_overrides={"Late": pl.Int64, "Day": pl.String})
+    assert back.height == n and back["Row"].to_list() == frame["Row"].to_list()
+    assert back["Late"].to_list() == frame["Late"].to_list()
+    assert back["Text"].to_list()[-2:] == ["plain", "<r>a & b</r>"]
+    last, text = back["Day"].to_list()[-2:]  # a date, and the one Excel cannot show as text
+    assert last.startswith("2025-08-01") and text == "1800-01-01"
