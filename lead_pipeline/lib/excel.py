@@ -138,7 +138,7 @@ class SheetSpec:
 
 # A lane is one stream of values written into one column. Most columns have one lane; a column
 # whose values need two different writers (see _lanes) gets two, each null where the other writes.
-_TEXT, _NUMBER, _BOOL, _RICH = "text", "number", "bool", "rich"
+_TEXT, _NUMBER, _BOOL = "text", "number", "bool"
 _DATE, _DATETIME = "date", "datetime"
 
 
@@ -149,6 +149,9 @@ class _Lane:
     expr: pl.Expr
     integer: bool = False
     """The values are integers: their longest text is that of the lowest or the highest."""
+    column_as_is: str | None = None
+    """The column named so, as it is, is this lane's values (text, integers, booleans): taken
+    from the frame without a Polars query."""
 
     @functools.cached_property
     def measure(self) -> pl.Expr:
@@ -414,21 +417,27 @@ def _write_sheet(
 
     writers = _writers(ws)
     plan = [(writers[lane.kind], lane.column, formats.get(lane.kind)) for lane in lanes]
-    exprs = [lane.expr.alias(f"_lane{i}") for i, lane in enumerate(lanes)]
+    exprs = [lane.expr.alias(f"_lane{i}") for i, lane in enumerate(lanes)
+             if lane.column_as_is is None]
 
     # The hot loop: Polars computes the cell values of a slice of rows at a time (so only one
     # slice's values are ever held beside the frame) and builds row tuples in Rust; per cell
-    # only a null test and the column's own writer. A lane with no value in the slice (most
-    # extra lanes, an empty column) is left out: it would write nothing. Rows arrive in order,
-    # as constant_memory requires.
+    # only a null test and the column's own writer. A column written as it is (text,
+    # integers, booleans) is not part of the query: an expression costs 20-90 µs to plan and
+    # run on a sheet however small, a Classes sheet has some 80 such columns, and a refresh
+    # writes thousands of small sheets. A lane with no value in the slice (most extra lanes,
+    # an empty column) is left out: it would write nothing. Rows arrive in order, as
+    # constant_memory requires.
     for offset in range(0, n_rows, _ROWS_PER_SLICE):
-        values = frame.slice(offset, _ROWS_PER_SLICE).select(exprs)
-        used = [i for i, lane in enumerate(values.iter_columns())
-                if lane.null_count() < lane.len()]
+        rows = frame.slice(offset, _ROWS_PER_SLICE)
+        computed = rows.select(exprs) if exprs else None
+        series = [rows.get_column(lane.column_as_is) if lane.column_as_is is not None
+                  else computed.get_column(f"_lane{i}")  # type: ignore[union-attr]
+                  for i, lane in enumerate(lanes)]
+        used = [i for i, lane in enumerate(series) if lane.null_count() < lane.len()]
         if not used:
             continue
-        if len(used) < len(plan):
-            values = pl.DataFrame([values.to_series(i) for i in used])
+        values = pl.DataFrame([series[i].alias(f"_lane{i}") for i in used])
         writing = [plan[i] for i in used]
         for row, cells in enumerate(values.iter_rows(buffer_size=_ROWS_PER_BATCH),
                                     start=offset + 1):
@@ -470,21 +479,27 @@ def _writers(ws: Worksheet) -> dict[str, Callable[..., Any]]:
     is pure overhead on millions of cells. The public method is used if a version lacks them.
     """
 
-    def write_rich(row: int, col: int, value: str, fmt: Format | None) -> None:
-        _write_text(ws, row, col, value, fmt)
-
     def direct(name: str) -> Callable[..., Any]:
         method = getattr(ws, f"_{name}", None)
         return method if callable(method) else getattr(ws, name)
 
+    string = direct("write_string")
+
+    def write_text(row: int, col: int, value: str, fmt: Format | None) -> None:
+        if not value:
+            return  # "" is written as an empty cell, like null
+        if _looks_rich(value):
+            _write_text(ws, row, col, value, fmt)
+        else:
+            string(row, col, value, fmt)
+
     number = direct("write_number")
     return {
-        _TEXT: direct("write_string"),
+        _TEXT: write_text,
         _NUMBER: number,
         _DATE: number,
         _DATETIME: number,
         _BOOL: direct("write_boolean"),
-        _RICH: write_rich,
     }
 
 
@@ -512,10 +527,10 @@ def _looks_rich(text: str) -> bool:
 @functools.lru_cache(maxsize=256)
 def _lanes(schema: tuple[tuple[str, pl.DataType], ...], text_columns: frozenset[str]
            ) -> tuple[_Lane, ...]:
-    """Each column's writer and the expression giving its cell values, then the extra lanes
-    a few columns need for some values (text that xlsxwriter would take for rich-text XML,
-    dates Excel cannot show): such a lane is null wherever its column's first lane has a
-    value, and all null in most sheets (`_write_sheet` leaves it out of the loop then).
+    """Each column's writer and the expression giving its cell values, then the extra lane
+    a date column needs for dates Excel cannot show (written as text): such a lane is null
+    wherever its column's first lane has a value, and all null in most sheets
+    (`_write_sheet` leaves it out of the loop then).
 
     Made once per schema: the school workbooks of a refresh (1,500 at state scale, three
     report sheets each) share a handful of schemas, and building these expressions was about
@@ -531,20 +546,21 @@ def _lanes(schema: tuple[tuple[str, pl.DataType], ...], text_columns: frozenset[
             or dtype in (pl.String, pl.Categorical)
             or isinstance(dtype, pl.Enum)
         ):
-            text = c.cast(pl.String)
-            text = pl.when(text != "").then(text)  # "" is written as an empty cell, like null
-            rich = text.str.starts_with("<r>") & text.str.ends_with("</r>")
-            lanes.append(_Lane(col, _TEXT, pl.when(~rich).then(text)))
-            extras.append(_Lane(col, _RICH, pl.when(rich).then(text)))
+            # "" (an empty cell, like null) and text that looks like rich-text XML are the text
+            # writer's (`_writers`), cell by cell: a String column is then written as it is,
+            # with no Polars expression per column and sheet
+            as_is = name if dtype == pl.String else None
+            lanes.append(_Lane(col, _TEXT, c if as_is else c.cast(pl.String),
+                               column_as_is=as_is))
         elif dtype.is_integer():
-            lanes.append(_Lane(col, _NUMBER, c, integer=True))
+            lanes.append(_Lane(col, _NUMBER, c, integer=True, column_as_is=name))
         elif dtype.is_float():
             # NaN and infinities have no Excel number (xlsxwriter would need a formula).
             lanes.append(_Lane(col, _NUMBER, pl.when(c.is_finite()).then(c)))
         elif dtype.is_decimal():
             lanes.append(_Lane(col, _NUMBER, c.cast(pl.Float64)))
         elif dtype == pl.Boolean:
-            lanes.append(_Lane(col, _BOOL, c))
+            lanes.append(_Lane(col, _BOOL, c, column_as_is=name))
         elif dtype == pl.Date or isinstance(dtype, pl.Datetime):
             if dtype == pl.Date:
                 kind, days = _DATE, c.cast(pl.Int32)
@@ -587,7 +603,7 @@ def _set_widths(
         ).collect(optimizations=pl.QueryOptFlags.none()).row(0)
         lengths = _longest(frame.width, lanes, measured)
         longest_text = max((int(length or 0) for lane, length in zip(lanes, measured, strict=True)
-                            if lane.kind in (_TEXT, _RICH)), default=0)
+                            if lane.kind == _TEXT), default=0)
         if longest_text > _MAX_TEXT:
             warnings.warn(
                 f"sheet {ws.name!r}: text longer than Excel's {_MAX_TEXT} characters is truncated",
@@ -615,7 +631,7 @@ def widths_by(frame: pl.DataFrame, key: str, text_columns: frozenset[str] = froz
     few its rows (Polars' planning of one expression per column), which over the 1,500 school
     workbooks of a state is most of their Polars time.
 
-    Every lane is measured, the extra ones too (rich text, dates shown as text), as a sheet's
+    Every lane is measured, the extra ones too (dates shown as text), as a sheet's
     own pass does: in a group that needs none, such a lane is all null and measures 0. Unlike
     that pass, text too long for a cell is not warned about here (the whole frame's sheet
     is)."""
@@ -643,7 +659,7 @@ def _longest(width: int, lanes: Sequence[_Lane], measured: Sequence[int | None])
 
 def _measure(lane: _Lane) -> pl.Expr:
     """Characters the longest value of a lane shows (0 when the lane is all null)."""
-    if lane.kind in (_TEXT, _RICH):
+    if lane.kind == _TEXT:
         return lane.expr.str.len_chars().max()
     if lane.kind == _NUMBER:
         # Excel's General format shows at most about 11 characters of a number.
