@@ -8,6 +8,7 @@ workbooks end with the Issues and Changes sheets, a school's filtered to its Sch
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,6 +42,11 @@ class QaSheets:
     school_changes: Mapping[str, pl.DataFrame]
     trend: pl.DataFrame | None = field(default=None)
 
+    @functools.cached_property
+    def _findings_by_school(self) -> dict[str, pl.DataFrame]:
+        """The findings of each School Number, in one pass for every school."""
+        return _by_school(self.findings)
+
     def district_sheets(self) -> list[SheetSpec]:
         sheets = [sheet("Issues", self.findings), sheet("Changes", self.district_changes)]
         if self.trend is not None:
@@ -51,7 +57,7 @@ class QaSheets:
                       widths: Mapping[str, Mapping[str, float]] | None = None
                       ) -> list[SheetSpec]:
         """The school's Issues and Changes sheets (`widths`: by sheet name, as `school_job`)."""
-        issues = self.findings.filter(pl.col("School Number") == school_number)
+        issues = self._findings_by_school.get(school_number, self.findings.clear())
         changes = self.school_changes.get(school_number, self.district_changes.clear())
         known = widths or {}
         return [sheet("Issues", issues, known.get("Issues")),
@@ -125,13 +131,22 @@ def school_job(folder: Path, school_number: str, reports: LeadReports,
     """One school's workbook: the district's rows of that School Number only. `widths`, by
     sheet name, are the columns' widths when already known (`school_widths`)."""
     mine = pl.col("School Number") == school_number
+    return _school_job(folder, school_number, LeadReports(
+        reports.classes.filter(mine), reports.staff.filter(mine), reports.caseload.clear(),
+        reports.schoolwide.filter(mine), reports.detail.clear()), properties, extra, widths)
+
+
+def _school_job(folder: Path, school_number: str, mine: LeadReports,
+                properties: Mapping[str, str], extra: Sequence[SheetSpec],
+                widths: Mapping[str, Mapping[str, float]] | None) -> WorkbookJob:
+    """`school_job` of reports that hold only the school's rows already."""
     path = folder / school_file(school_number)
     path.parent.mkdir(parents=True, exist_ok=True)
     known = widths or {}
     return WorkbookJob(path, [
-        sheet("Classes", reports.classes.filter(mine), known.get("Classes")),
-        sheet("Staff", reports.staff.filter(mine), known.get("Staff")),
-        sheet("Schoolwide", reports.schoolwide.filter(mine), known.get("Schoolwide")),
+        sheet("Classes", mine.classes, known.get("Classes")),
+        sheet("Staff", mine.staff, known.get("Staff")),
+        sheet("Schoolwide", mine.schoolwide, known.get("Schoolwide")),
         *extra], {**properties, "school_number": school_number})
 
 
@@ -201,7 +216,7 @@ def write_all(folder: Path, district_number: str, reports: LeadReports,
     jobs = [district_job(folder, district_number, reports, properties,
                          qa.district_sheets() if qa else ())]
     # each report split by School Number in one pass, not filtered once per school (1,500
-    # schools at state scale); school_job's filter then keeps every row of the part
+    # schools at state scale: 2 s of filters, with the second writer waiting for its jobs)
     parts = {name: _by_school(getattr(reports, name)) for name in ("classes", "staff",
                                                                   "schoolwide")}
     widths = school_widths(reports, qa)
@@ -211,8 +226,8 @@ def write_all(folder: Path, district_number: str, reports: LeadReports,
                            parts["schoolwide"].get(number, reports.schoolwide.clear()),
                            reports.detail.clear())
         known = widths.get(number, {})
-        jobs.append(school_job(folder, number, mine, properties,
-                               qa.school_sheets(number, known) if qa else (), known))
+        jobs.append(_school_job(folder, number, mine, properties,
+                                qa.school_sheets(number, known) if qa else (), known))
     jobs += detail_jobs(folder, reports.detail, properties)
     return write_workbooks(jobs, workers=workers, parallel_cells=parallel_cells, writers=writers)
 
