@@ -16,6 +16,7 @@ xlsxwriter writer.
 from __future__ import annotations
 
 import functools
+import gc
 import multiprocessing
 import os
 import tempfile
@@ -213,13 +214,33 @@ rather than inline: the same cell values either way."""
 
 @contextmanager
 def _workbook_options(cells: int) -> Iterator[dict[str, Any]]:
-    """xlsxwriter's options for a workbook of `cells` cells (`IN_MEMORY_CELLS`); a streamed one's
-    row files live in a private temporary folder that is always removed."""
+    """xlsxwriter's options for a workbook of `cells` cells (`IN_MEMORY_CELLS`), for as long as
+    it is written: one in memory with the garbage collector paused (`_no_collection`), a
+    streamed one's row files in a private temporary folder that is always removed."""
     if cells <= IN_MEMORY_CELLS:
-        yield {**_WORKBOOK_OPTIONS, "constant_memory": False, "in_memory": True}
+        with _no_collection():
+            yield {**_WORKBOOK_OPTIONS, "constant_memory": False, "in_memory": True}
         return
     with tempfile.TemporaryDirectory(prefix="lead-xlsx-") as tmp:
         yield {**_WORKBOOK_OPTIONS, "tmpdir": tmp}
+
+
+@contextmanager
+def _no_collection() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while one workbook is assembled in memory: it
+    keeps every cell as a small tracked object until it is closed, and the collector,
+    triggered every 700 new objects, walked them again and again, a quarter of the time of the
+    100,000 district's school workbooks (10.3-11.3 s against 7.9-8.3 s without). Cells hold no
+    reference cycles; whatever few a workbook makes are collected once it is written. (A
+    streamed workbook keeps one row's cells at a time: nothing to pause for.)"""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 ZIP_LEVEL = 1

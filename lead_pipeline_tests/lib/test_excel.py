@@ -9,6 +9,7 @@ and runs twice: a workbook assembled in memory and one streamed through temporar
 
 from __future__ import annotations
 
+import gc
 import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -397,3 +398,20 @@ def test_rows_after_the_first_slice_keep_their_place_and_their_lanes(tmp_path: P
     assert back["Text"].to_list()[-2:] == ["plain", "<r>a & b</r>"]
     last, text = back["Day"].to_list()[-2:]  # a date, and the one Excel cannot show as text
     assert last.startswith("2025-08-01") and text == "1800-01-01"
+
+
+def test_the_garbage_collector_runs_again_after_a_workbook(tmp_path: Path) -> None:
+    """An in-memory workbook is written with Python's collector paused; it runs again after,
+    also when the write fails, and stays off if it was off."""
+    assert gc.isenabled()
+    write_workbook(tmp_path / "a.xlsx", [SheetSpec("S", staff_frame())])
+    assert gc.isenabled()
+    with pytest.raises(TypeError):
+        write_workbook(tmp_path / "b.xlsx", [SheetSpec("Bad", pl.DataFrame({"l": [[1]]}))])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        write_workbook(tmp_path / "c.xlsx", [SheetSpec("S", staff_frame())])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
