@@ -130,17 +130,17 @@ def school_job(folder: Path, school_number: str, reports: LeadReports,
                widths: Mapping[str, Mapping[str, float]] | None = None) -> WorkbookJob:
     """One school's workbook: the district's rows of that School Number only. `widths`, by
     sheet name, are the columns' widths when already known (`school_widths`)."""
+    path = folder / school_file(school_number)  # a number that is not one stops here
     mine = pl.col("School Number") == school_number
-    return _school_job(folder, school_number, LeadReports(
+    return _school_job(path, school_number, LeadReports(
         reports.classes.filter(mine), reports.staff.filter(mine), reports.caseload.clear(),
         reports.schoolwide.filter(mine), reports.detail.clear()), properties, extra, widths)
 
 
-def _school_job(folder: Path, school_number: str, mine: LeadReports,
+def _school_job(path: Path, school_number: str, mine: LeadReports,
                 properties: Mapping[str, str], extra: Sequence[SheetSpec],
                 widths: Mapping[str, Mapping[str, float]] | None) -> WorkbookJob:
-    """`school_job` of reports that hold only the school's rows already."""
-    path = folder / school_file(school_number)
+    """`school_job` at `path` of reports that hold only the school's rows already."""
     path.parent.mkdir(parents=True, exist_ok=True)
     known = widths or {}
     return WorkbookJob(path, [
@@ -226,7 +226,7 @@ def write_all(folder: Path, district_number: str, reports: LeadReports,
                            parts["schoolwide"].get(number, reports.schoolwide.clear()),
                            reports.detail.clear())
         known = widths.get(number, {})
-        jobs.append(_school_job(folder, number, mine, properties,
+        jobs.append(_school_job(folder / school_file(number), number, mine, properties,
                                 qa.school_sheets(number, known) if qa else (), known))
     jobs += detail_jobs(folder, reports.detail, properties)
     return write_workbooks(jobs, workers=workers, parallel_cells=parallel_cells, writers=writers)
