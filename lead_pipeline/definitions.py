@@ -19,8 +19,8 @@ restrict_umask()
 return_large_blocks()
 # What is imported by now (Dagster, Polars, DuckDB and this project's modules) lives as long as
 # the process: moved out of the garbage collector's sight, a refresh's full collections walk
-# what the run makes instead of these 200,000 objects again each time (0.15 s a collection,
-# two or three a refresh). The collector still frees everything made later.
+# what the run makes instead of these 200,000-odd objects again each time (0.15 s a
+# collection, two or three a refresh). The collector still frees everything made later.
 gc.freeze()
 
 

@@ -10,7 +10,7 @@ one is assembled in memory, faster: `IN_MEMORY_CELLS`).
 
 Conversions are done column-wise in Polars (dates to Excel serial numbers, NaN and infinities
 to null, ...), so the per-cell Python work is one ``is None`` test and one call to the column's
-xlsxwriter writer.
+xlsxwriter writer (for text, through a check for "" and for text that looks like rich-text XML).
 """
 
 from __future__ import annotations
@@ -304,7 +304,7 @@ class Writers:
     """Writer processes for `write_workbooks`, started before there is anything to write.
 
     A spawned writer imports Polars and xlsxwriter before it can take a job, about a quarter
-    of a second; started with the run (defs/lead/writers.py) it does so while the snapshot is
+    of a second; started with the run (defs/writers.py) it does so while the snapshot is
     read, and the workbook step finds it ready. A context manager; `close` stops the
     processes (a job still queued is cancelled)."""
 
@@ -445,7 +445,7 @@ def _write_sheet(
     # slice's values are ever held beside the frame) and builds row tuples in Rust; per cell
     # only a null test and the column's own writer. A column written as it is (text,
     # integers, booleans) is not part of the query: an expression costs 20-90 µs to plan and
-    # run on a sheet however small, a Classes sheet has some 80 such columns, and a refresh
+    # run on a sheet however small, a Classes sheet has some 65 such columns, and a refresh
     # writes thousands of small sheets. A lane with no value in the slice (most extra lanes,
     # an empty column) is left out: it would write nothing. Rows arrive in order, as
     # constant_memory requires.
