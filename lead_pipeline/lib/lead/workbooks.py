@@ -125,6 +125,10 @@ def district_job(folder: Path, district_number: str, reports: LeadReports,
                               sheet("Schoolwide", reports.schoolwide), *extra], properties)
 
 
+SCHOOL_SHEETS = {"Classes": "classes", "Staff": "staff", "Schoolwide": "schoolwide"}
+"""The school workbook's report sheets, in order, and the LeadReports frame each is cut from."""
+
+
 def school_job(folder: Path, school_number: str, reports: LeadReports,
                properties: Mapping[str, str], extra: Sequence[SheetSpec] = (),
                widths: Mapping[str, Mapping[str, float]] | None = None) -> WorkbookJob:
@@ -132,26 +136,21 @@ def school_job(folder: Path, school_number: str, reports: LeadReports,
     sheet name, are the columns' widths when already known (`school_widths`)."""
     path = folder / school_file(school_number)  # a number that is not one stops here
     mine = pl.col("School Number") == school_number
-    return _school_job(path, school_number, LeadReports(
-        reports.classes.filter(mine), reports.staff.filter(mine), reports.caseload.clear(),
-        reports.schoolwide.filter(mine), reports.detail.clear()), properties, extra, widths)
+    return _school_job(path, school_number, {
+        attr: getattr(reports, attr).filter(mine) for attr in SCHOOL_SHEETS.values()},
+        properties, extra, widths)
 
 
-def _school_job(path: Path, school_number: str, mine: LeadReports,
+def _school_job(path: Path, school_number: str, rows: Mapping[str, pl.DataFrame],
                 properties: Mapping[str, str], extra: Sequence[SheetSpec],
                 widths: Mapping[str, Mapping[str, float]] | None) -> WorkbookJob:
-    """`school_job` at `path` of reports that hold only the school's rows already."""
+    """`school_job` at `path` from the school's rows of each report it shows (`rows`, by
+    LeadReports attribute, as SCHOOL_SHEETS names them)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     known = widths or {}
     return WorkbookJob(path, [
-        sheet("Classes", mine.classes, known.get("Classes")),
-        sheet("Staff", mine.staff, known.get("Staff")),
-        sheet("Schoolwide", mine.schoolwide, known.get("Schoolwide")),
+        *(sheet(name, rows[attr], known.get(name)) for name, attr in SCHOOL_SHEETS.items()),
         *extra], {**properties, "school_number": school_number})
-
-
-SCHOOL_SHEETS = {"Classes": "classes", "Staff": "staff", "Schoolwide": "schoolwide"}
-"""The school workbook's report sheets and the LeadReports frame each is cut from."""
 
 
 def school_widths(reports: LeadReports, qa: QaSheets | None
@@ -217,16 +216,13 @@ def write_all(folder: Path, district_number: str, reports: LeadReports,
                          qa.district_sheets() if qa else ())]
     # each report split by School Number in one pass, not filtered once per school (1,500
     # schools at state scale: 2 s of filters, with the second writer waiting for its jobs)
-    parts = {name: _by_school(getattr(reports, name)) for name in ("classes", "staff",
-                                                                  "schoolwide")}
+    parts = {attr: _by_school(getattr(reports, attr)) for attr in SCHOOL_SHEETS.values()}
     widths = school_widths(reports, qa)
     for number in reports.schoolwide["School Number"].to_list():
-        mine = LeadReports(*(parts[name].get(number, getattr(reports, name).clear())
-                             for name in ("classes", "staff")), reports.caseload.clear(),
-                           parts["schoolwide"].get(number, reports.schoolwide.clear()),
-                           reports.detail.clear())
+        rows = {attr: part.get(number, getattr(reports, attr).clear())
+                for attr, part in parts.items()}
         known = widths.get(number, {})
-        jobs.append(_school_job(folder / school_file(number), number, mine, properties,
+        jobs.append(_school_job(folder / school_file(number), number, rows, properties,
                                 qa.school_sheets(number, known) if qa else (), known))
     jobs += detail_jobs(folder, reports.detail, properties)
     return write_workbooks(jobs, workers=workers, parallel_cells=parallel_cells, writers=writers)
