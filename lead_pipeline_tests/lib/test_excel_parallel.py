@@ -3,6 +3,7 @@
 import multiprocessing
 import os
 import signal
+import time
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -31,6 +32,25 @@ def test_parallel_writes_the_same_workbooks_in_job_order(tmp_path: Path) -> None
         left, right = pl.read_excel(a, sheet_name="S"), pl.read_excel(b, sheet_name="S")
         assert left.equals(right)
         assert left["code"].dtype == pl.String and left.height == right.height
+
+
+def test_released_writers_exit_without_being_waited_for(tmp_path: Path) -> None:
+    """`release` lets the processes exit while the caller goes on (a run's last steps): the
+    writer is gone before `close`, which then only joins; writing afterwards with the same
+    writers does not use the stopped pool (small jobs are written here)."""
+    serial = write_workbooks(_jobs(tmp_path / "serial"), workers=1)
+    with Writers() as writers:
+        assert len(writers.pids) == 1  # started and ready
+        writers.release()
+        assert writers.pool is None
+        deadline = time.monotonic() + 60
+        while multiprocessing.active_children() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not multiprocessing.active_children()  # exited, and nothing waited for it
+        after = write_workbooks(_jobs(tmp_path / "after"), writers=writers)
+        for a, b in zip(serial, after, strict=True):
+            assert pl.read_excel(a, sheet_name="S").equals(pl.read_excel(b, sheet_name="S"))
+    assert writers.pool is None and not multiprocessing.active_children()
 
 
 def test_started_writers_take_small_jobs_and_stop_when_closed(tmp_path: Path) -> None:

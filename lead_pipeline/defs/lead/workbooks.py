@@ -47,6 +47,7 @@ def workbooks(context: dg.AssetExecutionContext, snapshot: SnapshotResource,
     qa = QaSheets(findings, district_changes, school_changes, trend)
     paths = write_all(folder, header.district_number, reports,
                       properties(header, run_started(context)), qa, writers=writers.writers)
+    writers.release()  # they exit while quality rules and publish run
     context.log.info(f"wrote {len(paths)} LEAD workbooks")
     return dg.MaterializeResult(metadata={
         "files": dg.MetadataValue.int(len(paths)),
