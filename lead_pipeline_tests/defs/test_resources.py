@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pytest
 
 from lead_pipeline.defs.resources import MEMORY_SETTING, PipelineSettings, resources, warehouse
@@ -44,6 +45,30 @@ def test_duckdb_is_held_to_its_memory_limit(tmp_path: Path, monkeypatch: pytest.
         "LEAD_DUCKDB_MEMORY_MB is 'lots', not a number"]
     assert setting_errors({MEMORY_SETTING: "16"}) == [
         "LEAD_DUCKDB_MEMORY_MB is 16, below its minimum 64"]
+
+
+def _text_compression(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """How DuckDB stores a text column it would compress with FSST when allowed."""
+    con.execute("CREATE OR REPLACE TABLE t AS SELECT 'student ' || (i * 7919 % 100003)::VARCHAR "
+                "|| ' of school ' || (i % 97)::VARCHAR AS s FROM range(200000) r(i)")
+    con.execute("CHECKPOINT")
+    return sorted({row[0] for row in con.execute(
+        "SELECT compression FROM pragma_storage_info('t') WHERE segment_type = 'VARCHAR'"
+    ).fetchall()})
+
+
+def test_the_warehouse_stores_text_without_fsst(tmp_path: Path):
+    """DuckDB would store this text with FSST (a plain connection does); a warehouse connection,
+    outside a run and as a run's shared cursor, leaves FSST out (resources.configure: its trial
+    was half of every checkpoint)."""
+    with duckdb.connect(str(tmp_path / "plain.duckdb")) as con:
+        assert _text_compression(con) == ["FSST"]
+    duck = warehouse(tmp_path / "w.duckdb")
+    with duck.get_connection() as con:
+        assert "FSST" not in _text_compression(con)
+    with dg.build_resources({"duckdb": duck}) as built, built.duckdb.get_connection() as con:
+        assert con.execute("SELECT current_setting('disabled_compression_methods')"
+                           ).fetchone() == ("FSST",)
 
 
 def test_code_tables_come_from_the_resources_folder_once(tmp_path: Path):
