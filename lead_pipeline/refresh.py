@@ -138,7 +138,7 @@ def _weekly(res: Resources, snapshot: Path, config: dict[str, object],
     with res.duckdb.get_connection() as con:
         before = _state(con, output_dir)
     with _instance() as instance:
-        result = definitions_with(res).resolve_job_def(WEEKLY).execute_in_process(
+        result = definitions_with(res, catalog=False).resolve_job_def(WEEKLY).execute_in_process(
             run_config={**config, **_console(log_level)}, instance=instance, tags=TAGS,
             raise_on_error=False)
         for ev in result.get_asset_check_evaluations():
@@ -227,7 +227,8 @@ def run_school_refresh(school: str, snapshot: Path, *, output: Path | None = Non
             return outcome
     with dblock.hold(res.duckdb.database), _instance() as instance:
         add_school_partitions(instance, [school])  # a throwaway instance has none yet
-        result = definitions_with(res).resolve_job_def(ONE_SCHOOL).execute_in_process(
+        job = definitions_with(res, catalog=False).resolve_job_def(ONE_SCHOOL)
+        result = job.execute_in_process(
             run_config={**school_run_config(str(snapshot)), **_console(log_level)},
             partition_key=school, instance=instance, tags=TAGS, raise_on_error=False)
     outcome.seconds = time.perf_counter() - started

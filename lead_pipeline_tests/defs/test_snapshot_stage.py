@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 
-from lead_pipeline.definitions import defs
+from lead_pipeline.definitions import definitions_with, defs
 from lead_pipeline.defs.operations.jobs import weekly_refresh
+from lead_pipeline.defs.resources import resources
 from lead_pipeline.lib.snapshot import store
 from lead_pipeline.lib.snapshot.docs import render
 from lead_pipeline.lib.snapshot.findings import Check
@@ -135,6 +137,32 @@ def test_asset_keys_and_checks_are_pinned():
     warnings = 4  # one check per kind of unusable row, over every table it applies to
     assert len(checks) == len(blocking) + warnings + sum(
         len(names) for names in quality.values()) + len(kias_checks)
+
+
+def test_a_run_finds_the_same_definitions_without_the_component_catalog(tmp_path: Path):
+    """An in-process refresh builds the defs folder without Dagster's catalog of installed
+    component types (definitions._found): every asset, check, job, sensor and schedule is the
+    same as what the UI loads, and only the catalog is missing."""
+    res = resources(tmp_path / "w.duckdb")
+    with_catalog = definitions_with(res, catalog=True)
+    without = definitions_with(res, catalog=False)
+
+    def names(d: dg.Definitions) -> dict[str, set[str]]:
+        graph = d.resolve_asset_graph()
+        return {
+            "assets": {k.to_user_string() for k in graph.get_all_asset_keys()},
+            "checks": {f"{k.asset_key.to_user_string()}:{k.name}"
+                       for k in graph.asset_check_keys},
+            "jobs": {j.name for j in d.jobs or []},
+            "sensors": {s.name for s in d.sensors or []},
+            "schedules": {s.name for s in d.schedules or []},
+        }
+
+    assert names(without) == names(with_catalog)
+    assert len(names(without)["assets"]) >= 15 and names(without)["checks"]
+    # the catalog is Dagster's one metadata entry of the definitions (load_from_defs_folder)
+    assert set(with_catalog.metadata or {}) - set(without.metadata or {}) == {
+        "plugin_component_types_json"}
 
 
 def test_format_document_matches_the_declaration():
