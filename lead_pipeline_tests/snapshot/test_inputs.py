@@ -337,6 +337,30 @@ def test_orphan_roster_is_dropped_with_a_warning(con, tmp_path):
     assert rows(con, "Roster", "rosterID") == [(800,)]
 
 
+def test_a_row_with_several_reasons_is_left_out_for_the_first(con, tmp_path):
+    """A table's reasons are applied in order (blank ids, then each reference in column order,
+    then reversed dates): a row meeting several is counted and named once, under the first,
+    as when the reasons delete one after another; each reason names its own first rows."""
+    s = tiny()
+    s.add("Roster", rosterID=801, personID=None, sectionID=999, trialID=300)  # blank, orphan
+    s.add("Roster", rosterID=802, personID=1, sectionID=999, trialID=300)  # orphan section
+    s.add("Roster", rosterID=803, personID=999, sectionID=999, trialID=300)  # both orphan
+    s.add("Roster", rosterID=804, personID=999, sectionID=600, trialID=300,
+          startDate="2026-10-02", endDate="2026-10-01")  # orphan person, reversed
+    s.add("Roster", rosterID=805, personID=1, sectionID=999, trialID=300)  # orphan section
+    result = load(con, s.write(tmp_path / "s"))
+    found = {(f.check, f.column): (f.rows, f.first)
+             for f in drop_invalid_rows(con, SCHEMA, result.present)}
+    assert found == {
+        (Check.BLANK, "personID"): (1, ("rosterID=801 (row 2)",)),
+        (Check.ORPHAN, "personID"): (2, ("rosterID=803 (personID=999)",
+                                         "rosterID=804 (personID=999)")),
+        (Check.ORPHAN, "sectionID"): (2, ("rosterID=802 (sectionID=999)",
+                                          "rosterID=805 (sectionID=999)")),
+    }
+    assert rows(con, "Roster", "rosterID") == [(800,)]
+
+
 def test_orphans_cascade_to_rows_pointing_at_dropped_rows(con, tmp_path):
     s = tiny()
     s.add("Section", sectionID=601, courseID=555, trialID=300, number="2", coreContent=None,
