@@ -109,8 +109,13 @@ def _drop(con: duckdb.DuckDBPyConnection, schema: str, table: Table, rule: _Rule
         f"SELECT {label} FROM {target} WHERE {rule.condition} "
         f"ORDER BY rowid LIMIT {FIRST_N}").fetchall()]
     con.execute(f"DELETE FROM {target} WHERE {rule.condition}")
-    return Finding(rule.check, table.name, rule.column, int(n), tuple(first),
-                   f"{n} row(s) {rule.message}; left out of the reports")
+    return _left_out(table, rule, int(n), first)
+
+
+def _left_out(table: Table, rule: _Rule, rows: int, first: list[str]) -> Finding:
+    """The warning of `rows` rows of `table` left out for `rule`, naming the `first`."""
+    return Finding(rule.check, table.name, rule.column, rows, tuple(first),
+                   f"{rows} row(s) {rule.message}; left out of the reports")
 
 
 def _rules(schema: str, table: Table, loaded: set[str]) -> list[_Rule]:
@@ -173,8 +178,8 @@ def _drop_at_once(con: duckdb.DuckDBPyConnection, schema: str, table: Table,
     """`rules` applied in order, as `_drop` one after another would apply them (each row
     counted for the first rule it meets, its first rows named the same way), in one pass
     over the table: a clean table (the usual case) costs one query, and one with rows to
-    leave out a handful, not three passes per rule (a 700,000-student snapshot's planted
-    problems: 1.35 s of reasons applied one by one)."""
+    leave out a handful, not three passes per rule that has rows (integrity at 700,000
+    students: 1.81 -> 1.67 s, at 5,000: 0.16 -> 0.14 s)."""
     target = f"{q(schema)}.{q(table.name)}"
     reason = "CASE " + " ".join(f"WHEN {rule.condition} THEN {i}"
                                 for i, rule in enumerate(rules)) + " END"
@@ -195,9 +200,7 @@ def _drop_at_once(con: duckdb.DuckDBPyConnection, schema: str, table: Table,
         "GROUP BY _reason").fetchall())
     con.execute(f"DELETE FROM {target} WHERE rowid IN (SELECT _row FROM {dropped})")
     con.execute(f"DROP TABLE {dropped}")
-    return [Finding(rule.check, table.name, rule.column, int(n),
-                    tuple(clean(label) for label in first[i]),
-                    f"{n} row(s) {rule.message}; left out of the reports")
+    return [_left_out(table, rule, int(n), [clean(label) for label in first[i]])
             for i, (rule, n) in enumerate(zip(rules, counts, strict=True)) if n]
 
 
