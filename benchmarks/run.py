@@ -356,6 +356,7 @@ def bench(size: int, heavy: bool, with_floor: bool) -> Run | None:
             print(f"{label}: refresh failed")
             return None
         published = Path(result["published"])
+        database_mb = (Path(tmp) / "w.duckdb").stat().st_size / 2**20
         run = Run(label, size, result, per_stage(result), published_cells(published),
                   lead_cells(published), {})
         number = largest_school(published)
@@ -369,7 +370,8 @@ def bench(size: int, heavy: bool, with_floor: bool) -> Run | None:
     print(f"{label}: full refresh {result['wall']:.1f} s (compute only {run.compute_s:.1f} s, "
           f"{run.between_s:.1f} s of it outside the steps), "
           f"{result['cpu']:.1f} s of CPU (both cores, workers included), peak "
-          f"{result['peak'] / 2**30:.2f} GiB, {run.cells:,} cells published")
+          f"{result['peak'] / 2**30:.2f} GiB, {run.cells:,} cells published, DuckDB file "
+          f"{database_mb:,.0f} MiB")
     for stage, (secs, peak) in run.stages.items():
         print(f"  {stage:16s} {secs:7.2f} s   peak {peak / 2**20:7.0f} MiB")
     print(f"  workbooks: {run.lead_cells:,} cells in {run.workbook_s:.2f} s = "
