@@ -82,6 +82,9 @@ def stage_of(step: str) -> str:
     return "other"
 
 
+# Peak memory is the child's VmHWM, its own high-water mark since it started: getrusage's
+# ru_maxrss is carried over from the process that spawned it, so a child spawned by this
+# process after a 700,000 district had been read back reported this process's 1.41 GiB.
 _CHILD = r"""
 import json, resource, sys, threading, time
 from pathlib import Path
@@ -100,24 +103,26 @@ o = run_refresh(Path(args["snapshot"]), output=Path(args["output"]),
                 database=Path(args["database"]), **kw)
 wall = time.time() - t0
 me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+hwm = next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:'))
 print(json.dumps({"success": o.success, "wall": wall, "steps": o.steps,
                   "spans": getattr(o, "step_spans", {}), "samples": samples,
-                  "peak": me.ru_maxrss * 1024,
+                  "peak": hwm * 1024,
                   "cpu": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime,
                   "published": str(o.published)}))
 """
 
 
 _SCHOOL_CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
 from lead_pipeline.refresh import run_school_refresh
 args = json.loads(sys.argv[1])
 t0 = time.time()
 o = run_school_refresh(args["school"], Path(args["snapshot"]), output=Path(args["output"]),
                        database=Path(args["database"]))
+hwm = next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:'))
 print(json.dumps({"success": o.success, "wall": time.time() - t0, "problems": o.problems,
-                  "peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+                  "peak": hwm * 1024}))
 """
 
 
