@@ -98,8 +98,9 @@ def record_load(con: duckdb.DuckDBPyConnection, load_id: int, result: LoadResult
 
 
 def add_findings(con: duckdb.DuckDBPyConnection, load_id: int, findings: list[Finding]) -> None:
-    """One INSERT of every row (a load has a few dozen findings at most, one per check, table
-    and column): executemany committed each row on its own, 3 ms apiece."""
+    """One INSERT of every row (a load's findings are one per check, table and column: tens,
+    a few hundred at the very most): executemany committed each row on its own, 3 ms
+    apiece."""
     rows = [(load_id, *f.as_row().values()) for f in findings]
     if rows:
         values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(rows))
