@@ -20,7 +20,9 @@ so the reader reports the same blocking problem as the full load would.
 
 from __future__ import annotations
 
+import re
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,6 +92,11 @@ def _locate(folder: Path, name: str, preferred: str | None) -> Path | None:
     return next((p for p in candidates if p.is_file()), None)
 
 
+def _size(folder: Path, name: str, preferred: str | None) -> int:
+    path = _locate(folder, name, preferred)
+    return path.stat().st_size if path is not None else 0
+
+
 def _source(path: Path) -> str:
     # the same read options as reader._TableLoader._source
     if path.suffix == ".parquet":
@@ -100,12 +107,34 @@ def _source(path: Path) -> str:
 
 def _empty(con: duckdb.DuckDBPyConnection, name: str) -> None:
     cols = ", ".join(f"NULL::VARCHAR AS {q(c)}" for c in TABLE_BY_NAME[name].column_names)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE s_{name} AS SELECT {cols} WHERE false")
+    con.execute(f"CREATE OR REPLACE TABLE s_{name} AS SELECT {cols} WHERE false")
+
+
+def _rounds() -> list[list[tuple[str, str | None, str | None]]]:
+    """PLAN in rounds: a table's round comes after every round holding a table its ids read
+    (`s_<Table>` in its SQL), so the tables of one round can be sliced at once."""
+    round_of: dict[str, int] = {}
+    rounds: list[list[tuple[str, str | None, str | None]]] = []
+    for step in PLAN:
+        name, _, ids = step
+        needs = set(re.findall(r"\bs_(\w+)", ids or ""))
+        r = 1 + max((round_of[n] for n in needs), default=-1)
+        round_of[name] = r
+        while len(rounds) <= r:
+            rounds.append([])
+        rounds[r].append(step)
+    return rounds
+
+
+SLICE_THREADS = 2
+"""Tables sliced at once within a round (`_rounds`): while DuckDB reads a large file (Roster,
+Identity) another thread filters the small ones."""
 
 
 def slice_folder(source: Path, school_number: str, out: Path) -> Slice:
     """Write `school_number`'s rows of the snapshot folder `source` into the folder `out`
-    (created; manifest.json copied as is). Uses its own in-memory DuckDB."""
+    (created; manifest.json copied as is). Uses its own in-memory DuckDB, each table on a
+    cursor of its own, the tables of a round (`_rounds`) SLICE_THREADS at a time."""
     source, out = Path(source), Path(out)
     out.mkdir(parents=True, exist_ok=True)
     result = Slice(out, school_number)
@@ -113,13 +142,17 @@ def slice_folder(source: Path, school_number: str, out: Path) -> Slice:
         shutil.copy(source / "manifest.json", out / "manifest.json")
     manifest, _ = read_manifest(source)
     preferred = manifest.format if manifest else None
-    with duckdb.connect() as con:
-        con.execute("SET preserve_insertion_order = true")
-        for name, column, ids in PLAN:
+    rows: dict[str, int] = {}
+    whole: set[str] = set()
+
+    def one(con: duckdb.DuckDBPyConnection, name: str, column: str | None,
+            ids: str | None) -> None:
+        with con:
+            con.execute("SET preserve_insertion_order = true")
             path = _locate(source, name, preferred)
             if path is None:
                 _empty(con, name)
-                continue
+                return
             if column is None:
                 where = "true"
             elif ids is None:
@@ -127,15 +160,26 @@ def slice_folder(source: Path, school_number: str, out: Path) -> Slice:
             else:
                 where = f"{_ID.format(col=q(column))} IN ({ids})"
             try:
-                con.execute(f"CREATE OR REPLACE TEMP TABLE s_{name} AS "
+                con.execute(f"CREATE OR REPLACE TABLE s_{name} AS "
                             f"SELECT * FROM {_source(path)} WHERE {where}")
                 target = out / path.name
-                fmt = "(FORMAT parquet)" if path.suffix == ".parquet" else "(HEADER, DELIMITER ',')"
+                fmt = ("(FORMAT parquet)" if path.suffix == ".parquet"
+                       else "(HEADER, DELIMITER ',')")
                 con.execute(f"COPY s_{name} TO {lit(str(target))} {fmt}")
                 (n,) = con.execute(f"SELECT count(*) FROM s_{name}").fetchone() or (0,)
-                result.rows[name] = int(n)
+                rows[name] = int(n)
             except duckdb.Error:
                 shutil.copy(path, out / path.name)
-                result.copied_whole.append(name)
+                whole.add(name)
                 _empty(con, name)
+
+    with duckdb.connect() as con, ThreadPoolExecutor(
+            max_workers=SLICE_THREADS, thread_name_prefix="slice") as pool:
+        for round_ in _rounds():
+            largest_first = sorted(round_, key=lambda step: -_size(source, step[0], preferred))
+            done = [pool.submit(one, con.cursor(), *step) for step in largest_first]
+            for future in done:
+                future.result()
+    result.rows = {name: rows[name] for name, _, _ in PLAN if name in rows}
+    result.copied_whole = [name for name, _, _ in PLAN if name in whole]
     return result
