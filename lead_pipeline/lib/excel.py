@@ -21,6 +21,7 @@ import multiprocessing
 import os
 import tempfile
 import threading
+import time
 import warnings
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -317,7 +318,8 @@ class Writers:
         self._exiting: threading.Thread | None = None
         if count >= 1:
             self.pool = ProcessPoolExecutor(max_workers=count,
-                                            mp_context=multiprocessing.get_context("spawn"))
+                                            mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=_watch_parent, initargs=(os.getpid(),))
             self._ready = [self.pool.submit(_ready) for _ in range(count)]
 
     @property
@@ -350,6 +352,24 @@ class Writers:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+PARENT_CHECK_S = 0.5
+"""How often a writer process looks whether the process that started it is still there."""
+
+
+def _watch_parent(parent: int) -> None:
+    """A writer's first act: a thread that ends the writer once `parent`, the process that
+    started it, is gone. A refresh killed outright (SIGKILL, an out-of-memory kill, a pod
+    stopped) never tells its writer to stop, and the writer, which holds both ends of the
+    pipe it waits on, would wait for work forever; each killed run left one behind."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
 
 
 def _ready() -> int:

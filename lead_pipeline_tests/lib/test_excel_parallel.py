@@ -3,6 +3,8 @@
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 import time
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -10,6 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from lead_pipeline.lib import excel
 from lead_pipeline.lib.excel import SheetSpec, WorkbookJob, Writers, write_workbooks
 
 
@@ -51,6 +54,40 @@ def test_released_writers_exit_without_being_waited_for(tmp_path: Path) -> None:
         for a, b in zip(serial, after, strict=True):
             assert pl.read_excel(a, sheet_name="S").equals(pl.read_excel(b, sheet_name="S"))
     assert writers.pool is None and not multiprocessing.active_children()
+
+
+def _alive(pid: int) -> bool:
+    """Whether process `pid` still runs (a zombie waiting to be reaped does not)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+def test_writers_of_a_killed_process_do_not_outlive_it(tmp_path: Path) -> None:
+    """A refresh killed outright never closes its writers: the writer sees that the process
+    that started it is gone and ends itself (excel._watch_parent), instead of waiting for work
+    forever as every killed run's writer did."""
+    script = ("import sys, time\n"
+              "from lead_pipeline.lib.excel import Writers\n"
+              "w = Writers()\n"
+              "print(*w.pids, flush=True)\n"
+              "time.sleep(600)\n")
+    owner = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert owner.stdout is not None
+        pids = [int(p) for p in owner.stdout.readline().split()]
+        assert pids and all(_alive(pid) for pid in pids)
+        time.sleep(2 * excel.PARENT_CHECK_S)  # still there while its parent is
+        assert all(_alive(pid) for pid in pids)
+    finally:
+        owner.kill()
+        owner.wait()
+    deadline = time.monotonic() + 30
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in pids)
 
 
 def test_started_writers_take_small_jobs_and_stop_when_closed(tmp_path: Path) -> None:
