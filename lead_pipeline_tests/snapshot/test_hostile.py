@@ -14,9 +14,14 @@ import duckdb
 import pytest
 
 from lead_pipeline.lib.codes import load_codes
-from lead_pipeline.lib.snapshot.findings import Check, Finding
+from lead_pipeline.lib.snapshot.findings import CONTROL_CHARACTERS, Check, Finding
 from lead_pipeline.lib.snapshot.integrity import Baseline, accept, drop_invalid_rows
-from lead_pipeline.lib.snapshot.reader import LoadResult, load_folder
+from lead_pipeline.lib.snapshot.reader import (
+    LoadResult,
+    _holds_control,
+    _utf8_problem,
+    load_folder,
+)
 from lead_pipeline_tests.builders import Snapshot, tiny
 
 SCHEMA = "snapshot_load_1"
@@ -218,6 +223,23 @@ def test_control_characters_in_text_stop_the_refresh_tabs_and_newlines_do_not(co
         "Section.number: 1 value(s) hold a control character (NUL or another invisible byte "
         "that is not a tab or line break); fix them in the SIS and export again; rows: "
         "sectionID=600 (row 1)"]
+
+
+def test_a_file_holds_a_control_character_exactly_when_its_text_does(tmp_path):
+    """The load skips the per-value search for control characters in a file whose bytes hold
+    none (reader._holds_control): for every character up to U+07FF and a few beyond, the bytes
+    answer as the decoded text does, and a C1 control (two bytes in UTF-8) cut in two by the
+    scan's chunks is still seen."""
+    for code in [*range(0x800), 0xFEFF, 0x2028, 0x10FFFF]:
+        text = f"ab{chr(code)}cd"
+        assert _holds_control(text.encode()) == bool(re.search(CONTROL_CHARACTERS, text)), code
+    split = tmp_path / "Course.csv"
+    split.write_bytes("name\nKinder\u0085garten\n".encode())  # NEL, a C1 control: C2 85
+    cut = split.read_bytes().index(b"\xc2") + 1  # chunks end between its two bytes
+    assert _utf8_problem(split, "Course", chunk_size=cut) == (None, True)
+    plain = tmp_path / "School.csv"
+    plain.write_text("name\nÉcole Saint-Léon\tA\n", encoding="utf-8")  # tab: ordinary text
+    assert _utf8_problem(plain, "School", chunk_size=3) == (None, False)
 
 
 def test_two_schools_with_the_same_number(con, tmp_path):

