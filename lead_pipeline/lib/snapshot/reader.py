@@ -162,7 +162,9 @@ class LoadResult:
         return list(self.row_counts)
 
 
-def _locate(folder: Path, table: Table, preferred: str | None) -> Path | None:
+def locate(folder: Path, table: Table, preferred: str | None) -> Path | None:
+    """The file of `table` in a snapshot folder: its CSV or its Parquet file, the manifest's
+    `preferred` format first when both are there; None when neither is."""
     candidates = [folder / f"{table.name}.csv", folder / f"{table.name}.parquet"]
     if preferred == "parquet":
         candidates.reverse()
@@ -520,7 +522,7 @@ def load_folder(con: duckdb.DuckDBPyConnection, folder: Path, schema: str, *,
     integrity.accept, once these blocking checks have passed."""
     manifest, findings = read_manifest(folder)
     preferred = manifest.format if manifest else None
-    paths = {t.name: _locate(folder, t, preferred) for t in TABLES}
+    paths = {t.name: locate(folder, t, preferred) for t in TABLES}
     families, notes = running_families({n for n, p in paths.items() if p is not None})
     result = LoadResult(schema, folder, manifest, families, notes, findings=list(findings))
 

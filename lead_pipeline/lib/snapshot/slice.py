@@ -29,6 +29,7 @@ from pathlib import Path
 import duckdb
 
 from lead_pipeline.lib.snapshot.manifest import read_manifest
+from lead_pipeline.lib.snapshot.reader import locate
 from lead_pipeline.lib.snapshot.schema import TABLE_BY_NAME
 from lead_pipeline.lib.sql import lit, q
 
@@ -85,18 +86,6 @@ class Slice:
     """Tables copied unfiltered because they could not be read (the reader reports why)."""
 
 
-def _locate(folder: Path, name: str, preferred: str | None) -> Path | None:
-    candidates = [folder / f"{name}.csv", folder / f"{name}.parquet"]
-    if preferred == "parquet":
-        candidates.reverse()
-    return next((p for p in candidates if p.is_file()), None)
-
-
-def _size(folder: Path, name: str, preferred: str | None) -> int:
-    path = _locate(folder, name, preferred)
-    return path.stat().st_size if path is not None else 0
-
-
 def _source(path: Path) -> str:
     # the same read options as reader._TableLoader._source
     if path.suffix == ".parquet":
@@ -126,6 +115,10 @@ def _rounds() -> list[list[tuple[str, str | None, str | None]]]:
     return rounds
 
 
+def _size(path: Path | None) -> int:
+    return path.stat().st_size if path is not None else 0
+
+
 SLICE_THREADS = 2
 """Tables sliced at once within a round (`_rounds`): while DuckDB reads a large file (Roster,
 Identity) another thread filters the small ones."""
@@ -142,6 +135,7 @@ def slice_folder(source: Path, school_number: str, out: Path) -> Slice:
         shutil.copy(source / "manifest.json", out / "manifest.json")
     manifest, _ = read_manifest(source)
     preferred = manifest.format if manifest else None
+    paths = {name: locate(source, TABLE_BY_NAME[name], preferred) for name, _, _ in PLAN}
     rows: dict[str, int] = {}
     whole: set[str] = set()
 
@@ -149,7 +143,7 @@ def slice_folder(source: Path, school_number: str, out: Path) -> Slice:
             ids: str | None) -> None:
         with con:
             con.execute("SET preserve_insertion_order = true")
-            path = _locate(source, name, preferred)
+            path = paths[name]
             if path is None:
                 _empty(con, name)
                 return
@@ -176,7 +170,7 @@ def slice_folder(source: Path, school_number: str, out: Path) -> Slice:
     with duckdb.connect() as con, ThreadPoolExecutor(
             max_workers=SLICE_THREADS, thread_name_prefix="slice") as pool:
         for round_ in _rounds():
-            largest_first = sorted(round_, key=lambda step: -_size(source, step[0], preferred))
+            largest_first = sorted(round_, key=lambda step: -_size(paths[step[0]]))
             done = [pool.submit(one, con.cursor(), *step) for step in largest_first]
             for future in done:
                 future.result()
