@@ -30,6 +30,7 @@ from lead_pipeline.defs.operations.jobs import (
 )
 from lead_pipeline.defs.operations.tags import COMMAND_LINE, TRIGGER
 from lead_pipeline.defs.resources import Resources, resources
+from lead_pipeline.defs.storage import hold_connections
 from lead_pipeline.lib import dblock, publish
 from lead_pipeline.lib.lead.school import SchoolRefreshError, known_school
 from lead_pipeline.lib.snapshot import store
@@ -78,9 +79,12 @@ class RefreshOutcome:
 
 
 def _instance() -> dg.DagsterInstance:
-    """The project's instance when DAGSTER_HOME is set (runs show in the UI), else a throwaway."""
+    """The project's instance when DAGSTER_HOME is set (runs show in the UI), else a throwaway;
+    holding its storage connections from the run's first event on (defs/storage.py)."""
     if os.environ.get("DAGSTER_HOME"):
-        return dg.DagsterInstance.get()
+        instance = dg.DagsterInstance.get()
+        hold_connections(instance)
+        return instance
     return dg.DagsterInstance.ephemeral()
 
 

@@ -17,6 +17,7 @@ from pydantic import Field, PrivateAttr
 
 from lead_pipeline.defs.districts import MULTI
 from lead_pipeline.defs.io import DuckDBFrameIOManager
+from lead_pipeline.defs.storage import hold_connections
 from lead_pipeline.defs.writers import WorkbookWriters
 from lead_pipeline.lib import dblock, districts, paths
 from lead_pipeline.lib.codes import Codes, load_codes
@@ -145,6 +146,10 @@ class LockedDuckDBResource(DuckDBResource):
 
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[object]:
+        if context.dagster_run is not None and context.instance is not None:
+            # every run's steps use this resource (the IO manager does): the run's process
+            # stores the rest of the run's events over one held connection (defs/storage.py)
+            hold_connections(context.instance)
         log = context.log.info if context.log else None
         with super().yield_for_execution(context) as resource:
             assert isinstance(resource, LockedDuckDBResource)

@@ -1,0 +1,85 @@
+"""A run stores its events in a PostgreSQL instance over held connections (defs/storage.py),
+not over a new connection per event as dagster-postgres does by default.
+
+The server counts every session opened in a database (`pg_stat_database.sessions`): a refresh
+of the tiny district stores about 270 events; opening a connection for each took 600-730
+sessions, holding them about 70 (in-process refresh) or 180 (a run whose instance is first
+held when its resources start, as in a run worker: the 56 events stored when the run is
+created, before any step, still open their own)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from lead_pipeline.definitions import definitions_with
+from lead_pipeline.defs.operations.jobs import WEEKLY, run_config
+from lead_pipeline.defs.resources import resources
+from lead_pipeline.refresh import run_refresh
+from lead_pipeline_tests.builders import tiny
+from lead_pipeline_tests.production import postgres
+from lead_pipeline_tests.production.services import DEPLOY
+
+pytestmark = pytest.mark.skipif(postgres.bindir() is None, reason=postgres.INSTALL_HINT)
+
+
+@pytest.fixture(scope="module")
+def pg() -> Iterator[postgres.Cluster]:
+    with postgres.cluster() as cluster:
+        yield cluster
+
+
+def _instance_on(pg: postgres.Cluster, name: str, home: Path,
+                 monkeypatch: pytest.MonkeyPatch) -> postgres.Database:
+    """A database of its own, and DAGSTER_HOME holding the shipped deploy/dagster.yaml on it."""
+    database = pg.database(name)
+    home.mkdir()
+    shutil.copy(DEPLOY / "dagster.yaml", home / "dagster.yaml")
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    for key, value in database.env().items():
+        monkeypatch.setenv(key, value)
+    return database
+
+
+def _sessions(pg: postgres.Cluster, database: postgres.Database) -> int:
+    return int(pg.sql("SELECT sessions FROM pg_stat_database "
+                      f"WHERE datname = '{database.name}'"))
+
+
+def _events(pg: postgres.Cluster, database: postgres.Database) -> int:
+    return int(pg.sql("SELECT count(*) FROM event_logs", database=database.name))
+
+
+def test_an_in_process_refresh_holds_its_connections(pg, tmp_path, monkeypatch):
+    database = _instance_on(pg, "inprocess", tmp_path / "home", monkeypatch)
+    tiny().write(tmp_path / "snap")
+    before = _sessions(pg, database)
+    outcome = run_refresh(tmp_path / "snap", output=tmp_path / "out",
+                          database=tmp_path / "w.duckdb")
+    opened = _sessions(pg, database) - before
+    events = _events(pg, database)
+    assert outcome.success, outcome.problems
+    assert events > 200
+    assert opened < events // 2, (opened, events)
+
+
+def test_a_run_holds_them_once_its_resources_start(pg, tmp_path, monkeypatch):
+    """As in a run worker the daemon launches: the instance is Dagster's own, nothing of ours
+    touched it before the run's resources start."""
+    database = _instance_on(pg, "worker", tmp_path / "home", monkeypatch)
+    tiny().write(tmp_path / "snap")
+    job = definitions_with(resources(tmp_path / "w.duckdb", output_dir=str(tmp_path / "out")),
+                           catalog=False).resolve_job_def(WEEKLY)
+    before = _sessions(pg, database)
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(run_config=run_config(str(tmp_path / "snap")),
+                                        instance=instance, raise_on_error=False)
+    opened = _sessions(pg, database) - before
+    events = _events(pg, database)
+    assert result.success
+    assert events > 200
+    assert opened < events, (opened, events)
