@@ -16,6 +16,10 @@ incident per five students, data/generated/bench-<size>-heavy/), so KIAS weighs 
 the markdown tables the README "Speed" section shows: per stage, and every goal of issue 14
 with its figure.
 
+`--postgres 200,5000` refreshes those districts again with the Dagster instance in PostgreSQL,
+as production keeps it (deploy/dagster.yaml), on a throwaway server on 127.0.0.1: the fixed
+cost a deployment's refresh pays for storing its events, with the sessions it opened.
+
 A district of 200 students shows the fixed cost of a refresh: what one takes with next to
 nothing to read, compute or write. The column "between steps" is the part of a refresh outside
 its steps (Dagster's run and DuckDB's last checkpoint, `Run.between_s`).
@@ -126,16 +130,18 @@ print(json.dumps({"success": o.success, "wall": time.time() - t0, "problems": o.
 """
 
 
-def _child(script: str, args: dict) -> dict:
-    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+def _child(script: str, args: dict, instance: dict[str, str] | None = None) -> dict:
+    """Run `script` in a fresh process: in a throwaway in-memory Dagster instance, or in the
+    one `instance` names (DAGSTER_HOME and its database's variables)."""
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"} | (instance or {})
     done = subprocess.run([sys.executable, "-c", script, json.dumps(args)], cwd=ROOT, env=env,
                           capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def refresh(snapshot: Path, work: Path) -> dict:
+def refresh(snapshot: Path, work: Path, instance: dict[str, str] | None = None) -> dict:
     return _child(_CHILD, {"snapshot": str(snapshot), "output": str(work / "out"),
-                           "database": str(work / "w.duckdb")})
+                           "database": str(work / "w.duckdb")}, instance)
 
 
 def school_refresh(snapshot: Path, work: Path, school: str) -> dict:
@@ -393,6 +399,44 @@ def bench(size: int, heavy: bool, with_floor: bool) -> Run | None:
     return run
 
 
+def in_postgres(sizes: list[int]) -> str:
+    """Each district's full refresh again, its run and events stored in a PostgreSQL instance
+    as production's (deploy/dagster.yaml) on a throwaway server on 127.0.0.1 (the production
+    tests' own, lead_pipeline_tests/production/postgres.py): the fixed cost a deployment's
+    refresh pays, with the sessions the run opened on the server. The markdown table."""
+    import shutil
+
+    from lead_pipeline_tests.production import postgres
+
+    lines = ["| students | full refresh, in-memory instance | full refresh, PostgreSQL instance "
+             "| events stored | sessions opened |", "|---|---|---|---|---|"]
+    with postgres.cluster() as cluster:
+        for size in sizes:
+            snapshot = generate(size)
+            database = cluster.database(f"bench_{size}")
+
+            def count(sql: str, where: str = "postgres") -> int:
+                return int(cluster.sql(sql, database=where) or 0)
+
+            with tempfile.TemporaryDirectory(dir=ROOT / "data" / "generated") as tmp:
+                home = Path(tmp) / "home"
+                home.mkdir()
+                shutil.copy(ROOT / "deploy" / "dagster.yaml", home / "dagster.yaml")
+                plain = refresh(snapshot, Path(tmp) / "plain")
+                sessions = ("SELECT sessions FROM pg_stat_database "
+                            f"WHERE datname = '{database.name}'")
+                before = count(sessions)
+                stored = refresh(snapshot, Path(tmp) / "stored",
+                                 {**database.env(), "DAGSTER_HOME": str(home)})
+                opened = count(sessions) - before
+                events = count("SELECT count(*) FROM event_logs", database.name)
+            print(f"{size:,} students: {plain['wall']:.1f} s in memory, {stored['wall']:.1f} s "
+                  f"in PostgreSQL ({events} events, {opened} sessions opened)", flush=True)
+            lines.append(f"| {size:,} | {plain['wall']:.1f} s | {stored['wall']:.1f} s "
+                         f"| {events} | {opened} |")
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="200,5000,100000,700000",
@@ -400,6 +444,9 @@ def main() -> int:
     parser.add_argument("--heavy", type=int, default=100000, metavar="SIZE",
                         help="also a discipline-heavy district of SIZE students (0: none)")
     parser.add_argument("--no-floor", action="store_true")
+    parser.add_argument("--postgres", default="", metavar="SIZES",
+                        help="also refresh these sizes with the Dagster instance in PostgreSQL "
+                        "(a throwaway server on 127.0.0.1; needs Debian's postgresql)")
     args = parser.parse_args()
     plan = [(int(s), False) for s in args.sizes.split(",") if s]
     if args.heavy:
@@ -415,6 +462,9 @@ def main() -> int:
     print(table(runs, not args.no_floor))
     print()
     print(goals(runs))
+    if args.postgres:
+        print()
+        print(in_postgres([int(s) for s in args.postgres.split(",") if s]))
     return 0
 
 
