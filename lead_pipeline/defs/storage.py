@@ -4,10 +4,10 @@ per event.
 dagster-postgres opens a new connection for every event it stores (its engines use
 SQLAlchemy's NullPool, so that long-lived processes such as the daemon do not accumulate
 idle connections), and only the webserver swaps in a pool (`optimize_for_webserver`). A
-refresh stores about 275 events (steps, inputs, outputs, materialisations, 35 asset checks
+refresh stores 270-290 events (steps, inputs, outputs, materialisations, 35 asset checks
 planned and evaluated): with a connection each — a new server process and a password
 exchange every time — that was 6.0-6.2 s of every refresh against PostgreSQL, whatever the
-district's size, and 1.4-1.5 s with the connection held (README, Speed). The process a run
+district's size, and 1.2-1.5 s with the connection held (README, Speed). The process a run
 executes in holds its instance's connections the same way the webserver does, for as long
 as it lives: a run worker ends with its run, an in-process refresh disposes its instance.
 
