@@ -411,13 +411,13 @@ def in_postgres(sizes: list[int]) -> str:
     lines = ["| students | full refresh, in-memory instance | full refresh, PostgreSQL instance "
              "| events stored | sessions opened |", "|---|---|---|---|---|"]
     with postgres.cluster() as cluster:
+
+        def count(sql: str, where: str = "postgres") -> int:
+            return int(cluster.sql(sql, database=where) or 0)
+
         for size in sizes:
             snapshot = generate(size)
             database = cluster.database(f"bench_{size}")
-
-            def count(sql: str, where: str = "postgres") -> int:
-                return int(cluster.sql(sql, database=where) or 0)
-
             with tempfile.TemporaryDirectory(dir=ROOT / "data" / "generated") as tmp:
                 home = Path(tmp) / "home"
                 home.mkdir()

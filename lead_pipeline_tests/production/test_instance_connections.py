@@ -9,7 +9,6 @@ created, before any step, still open their own)."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from lead_pipeline.defs.resources import resources
 from lead_pipeline.refresh import run_refresh
 from lead_pipeline_tests.builders import tiny
 from lead_pipeline_tests.production import postgres
-from lead_pipeline_tests.production.services import DEPLOY
+from lead_pipeline_tests.production.services import instance_home
 
 pytestmark = pytest.mark.skipif(postgres.bindir() is None, reason=postgres.INSTALL_HINT)
 
@@ -37,9 +36,7 @@ def _instance_on(pg: postgres.Cluster, name: str, home: Path,
                  monkeypatch: pytest.MonkeyPatch) -> postgres.Database:
     """A database of its own, and DAGSTER_HOME holding the shipped deploy/dagster.yaml on it."""
     database = pg.database(name)
-    home.mkdir()
-    shutil.copy(DEPLOY / "dagster.yaml", home / "dagster.yaml")
-    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    monkeypatch.setenv("DAGSTER_HOME", str(instance_home(home)))
     for key, value in database.env().items():
         monkeypatch.setenv(key, value)
     return database
