@@ -342,7 +342,7 @@ default is 80 % of the machine, for every process that opens a file (every distr
 once), and within it DuckDB keeps what it has read and written cached beside the run's Polars
 frames: 0.1-0.35 GiB during a 700,000-student refresh. At 512 MiB the report, check and
 workbook steps of that refresh peaked 0.04-0.16 GiB lower and none was measurably slower
-(README, Speed); at 256 MiB publish took twice as long. A query that needs more spills to
+(docs/speed.md); at 256 MiB publish took twice as long. A query that needs more spills to
 `<database>.tmp` beside the file."""
 
 MEMORY_SETTING = "LEAD_DUCKDB_MEMORY_MB"
@@ -362,7 +362,7 @@ def configure(con: duckdb.DuckDBPyConnection) -> None:
     column's segments, and that trial was half of every checkpoint. The last checkpoint of a
     5,000-student refresh (when the run's connection closes) went from 0.32-0.34 s to
     0.14-0.15 s; text is then stored by dictionary or plain, and the file of a 100,000-student
-    district's refresh grew by 9 % (53.8 to 58.7 MB; README, Speed)."""
+    district after one refresh grew by 9 % (27.8 to 30.3 MiB; docs/speed.md)."""
     con.execute("SET GLOBAL disabled_compression_methods = 'fsst'")
 
 

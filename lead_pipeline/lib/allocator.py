@@ -8,7 +8,7 @@ starts at 128 KiB and rises to the size of every mapped block freed (up to 32 Mi
 the first large result is dropped the next ones land in the heaps, and a staged district of
 700,000 students left 0.3-0.4 GiB there, free but held, until the run ended (mallinfo2).
 A fixed threshold of 1 MiB keeps the large blocks mapped: the 700,000-student refresh peaked
-0.14-0.27 GiB lower, with no time lost that a run could measure (README, Speed). Blocks under
+0.14-0.27 GiB lower, with no time lost that a run could measure (docs/speed.md). Blocks under
 1 MiB (DuckDB's 256 KiB buffer blocks, Python's objects) stay in the heaps as before.
 """
 
