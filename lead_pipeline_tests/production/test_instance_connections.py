@@ -5,7 +5,8 @@ The server counts every session opened in a database (`pg_stat_database.sessions
 of the tiny district stores about 270 events; opening a connection for each took 600-730
 sessions, holding them about 70 (in-process refresh) or 180 (a run whose instance is first
 held when its resources start, as in a run worker: the 56 events stored when the run is
-created, before any step, still open their own)."""
+created, before any step, still open their own). A held connection that a restart of the
+server closed is replaced before its next use, so a run goes on across the restart."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import pytest
 from lead_pipeline.definitions import definitions_with
 from lead_pipeline.defs.operations.jobs import WEEKLY, run_config
 from lead_pipeline.defs.resources import resources
+from lead_pipeline.defs.storage import hold_connections
 from lead_pipeline.refresh import run_refresh
 from lead_pipeline_tests.builders import tiny
 from lead_pipeline_tests.production import postgres
@@ -80,3 +82,39 @@ def test_a_run_holds_them_once_its_resources_start(pg, tmp_path, monkeypatch):
     assert result.success
     assert events > 200
     assert opened < events, (opened, events)
+
+
+def test_a_run_goes_on_when_the_server_restarts_in_its_middle(pg, tmp_path, monkeypatch):
+    """The second of three steps restarts PostgreSQL: the events after it (its success, the
+    third step's) are stored over the held connections, each replaced once the restart closed
+    it. Without the ping before use the run stopped at the first of them with "server closed
+    the connection unexpectedly"."""
+    _instance_on(pg, "restarted", tmp_path / "home", monkeypatch)
+
+    @dg.op
+    def first() -> int:
+        return 1
+
+    @dg.op
+    def restart_the_server(value: int) -> int:
+        pg.stop()
+        pg.start()
+        return value + 1
+
+    @dg.op
+    def third(value: int) -> int:
+        return value + 1
+
+    @dg.job
+    def across_a_restart() -> None:
+        third(restart_the_server(first()))
+
+    with dg.DagsterInstance.get() as instance:
+        hold_connections(instance)
+        result = across_a_restart.execute_in_process(instance=instance, raise_on_error=False)
+        stored = instance.get_records_for_run(result.run_id, of_type={
+            dg.DagsterEventType.STEP_SUCCESS}).records
+    assert result.success
+    assert result.output_for_node("third") == 3
+    assert sorted(r.event_log_entry.step_key for r in stored) == [
+        "first", "restart_the_server", "third"]
