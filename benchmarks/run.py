@@ -89,6 +89,10 @@ def stage_of(step: str) -> str:
 # Peak memory is the child's VmHWM, its own high-water mark since it started: getrusage's
 # ru_maxrss is carried over from the process that spawned it, so a child spawned by this
 # process after a 700,000 district had been read back reported this process's 1.41 GiB.
+_HWM = ("hwm = next(int(l.split()[1]) for l in open('/proc/self/status') "
+        "if l.startswith('VmHWM:'))\n")
+"""The line of both child scripts that reads their peak memory (KiB) into `hwm`."""
+
 _CHILD = r"""
 import json, resource, sys, threading, time
 from pathlib import Path
@@ -102,13 +106,11 @@ threading.Thread(target=sample, daemon=True).start()
 from lead_pipeline.refresh import run_refresh
 args = json.loads(sys.argv[1])
 t0 = time.time()
-kw = {"school": args["school"]} if args.get("school") else {}
 o = run_refresh(Path(args["snapshot"]), output=Path(args["output"]),
-                database=Path(args["database"]), **kw)
+                database=Path(args["database"]))
 wall = time.time() - t0
 me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-hwm = next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:'))
-print(json.dumps({"success": o.success, "wall": wall, "steps": o.steps,
+""" + _HWM + r"""print(json.dumps({"success": o.success, "wall": wall, "steps": o.steps,
                   "spans": getattr(o, "step_spans", {}), "samples": samples,
                   "peak": hwm * 1024,
                   "cpu": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime,
@@ -124,8 +126,8 @@ args = json.loads(sys.argv[1])
 t0 = time.time()
 o = run_school_refresh(args["school"], Path(args["snapshot"]), output=Path(args["output"]),
                        database=Path(args["database"]))
-hwm = next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:'))
-print(json.dumps({"success": o.success, "wall": time.time() - t0, "problems": o.problems,
+wall = time.time() - t0
+""" + _HWM + r"""print(json.dumps({"success": o.success, "wall": wall, "problems": o.problems,
                   "peak": hwm * 1024}))
 """
 

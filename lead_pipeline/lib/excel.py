@@ -548,7 +548,7 @@ def _writers(ws: Worksheet) -> dict[str, Callable[..., Any]]:
         if not value:
             return  # "" is written as an empty cell, like null
         if _looks_rich(value):
-            _write_text(ws, row, col, value, fmt)
+            _write_rich(ws, row, col, value, fmt)
         else:
             string(row, col, value, fmt)
 
@@ -571,12 +571,17 @@ def _write_text(ws: Worksheet, row: int, col: int, text: str, fmt: Format | None
     reads back as exactly ``text``.
     """
     if _looks_rich(text):
-        if fmt is None:
-            ws.write_rich_string(row, col, text[:1], text[1:2], text[2:])
-        else:
-            ws.write_rich_string(row, col, text[:1], text[1:2], text[2:], fmt)
+        _write_rich(ws, row, col, text, fmt)
     else:
         ws.write_string(row, col, text, fmt)
+
+
+def _write_rich(ws: Worksheet, row: int, col: int, text: str, fmt: Format | None) -> None:
+    """`text`, which looks like rich-text XML (`_looks_rich`), as three plain fragments."""
+    if fmt is None:
+        ws.write_rich_string(row, col, text[:1], text[1:2], text[2:])
+    else:
+        ws.write_rich_string(row, col, text[:1], text[1:2], text[2:], fmt)
 
 
 def _looks_rich(text: str) -> bool:
