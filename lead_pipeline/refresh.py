@@ -111,11 +111,18 @@ def _state(con: duckdb.DuckDBPyConnection, output_dir: Path) -> tuple[int | None
     return (snap.load_id if snap else None), (str(where) if where else None)
 
 
+INTERRUPTED = "interrupted: the refresh was asked to stop (Ctrl-C or SIGTERM) before it finished"
+"""What a step stopped by a signal says (Dagster turns SIGINT and SIGTERM during a step into
+its DagsterExecutionInterruptedError, whose text is only its class's name)."""
+
+
 def cause(error: SerializableErrorInfo) -> str:
     """The first line of the innermost error of a failed step — the user's exception, not
     Dagster's "Error occurred while executing op" wrapper — without control characters."""
     while error.cause is not None:
         error = error.cause
+    if error.cls_name == "DagsterExecutionInterruptedError":
+        return INTERRUPTED
     text = (error.message or "step failed").strip()
     line = text.splitlines()[0] if text else "step failed"
     return clean(line[:300] + ("…" if len(line) > 300 else ""))
