@@ -32,6 +32,7 @@ from lead_pipeline.defs.operations.tags import COMMAND_LINE, TRIGGER
 from lead_pipeline.defs.resources import Resources, resources
 from lead_pipeline.defs.storage import hold_connections
 from lead_pipeline.lib import dblock, publish
+from lead_pipeline.lib.interrupts import INTERRUPTED, interrupted
 from lead_pipeline.lib.lead.school import SchoolRefreshError, known_school
 from lead_pipeline.lib.snapshot import store
 from lead_pipeline.lib.snapshot.findings import clean
@@ -111,18 +112,14 @@ def _state(con: duckdb.DuckDBPyConnection, output_dir: Path) -> tuple[int | None
     return (snap.load_id if snap else None), (str(where) if where else None)
 
 
-INTERRUPTED = "interrupted: the refresh was asked to stop (Ctrl-C or SIGTERM) before it finished"
-"""What a step stopped by a signal says (Dagster turns SIGINT and SIGTERM during a step into
-its DagsterExecutionInterruptedError, whose text is only its class's name)."""
-
-
 def cause(error: SerializableErrorInfo) -> str:
     """The first line of the innermost error of a failed step — the user's exception, not
-    Dagster's "Error occurred while executing op" wrapper — without control characters."""
+    Dagster's "Error occurred while executing op" wrapper — without control characters; a
+    step stopped by a signal says so (lib/interrupts.py)."""
+    if interrupted(error):
+        return INTERRUPTED
     while error.cause is not None:
         error = error.cause
-    if error.cls_name == "DagsterExecutionInterruptedError":
-        return INTERRUPTED
     text = (error.message or "step failed").strip()
     line = text.splitlines()[0] if text else "step failed"
     return clean(line[:300] + ("…" if len(line) > 300 else ""))

@@ -17,8 +17,9 @@ from pathlib import Path
 
 from lead_pipeline.lib import publish
 from lead_pipeline.lib.generator import ProblemRates, generate
+from lead_pipeline.lib.interrupts import INTERRUPTED
 from lead_pipeline.lib.paths import project_root
-from lead_pipeline.refresh import INTERRUPTED, run_refresh, run_school_refresh
+from lead_pipeline.refresh import run_refresh, run_school_refresh
 from lead_pipeline_tests.operations.common import digests
 
 

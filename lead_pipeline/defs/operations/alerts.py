@@ -25,6 +25,7 @@ from lead_pipeline.defs.resources import PipelineSettings
 from lead_pipeline.defs.snapshot.assets import CANDIDATE
 from lead_pipeline.lib import alert_text, districts, mail
 from lead_pipeline.lib.environment import seconds, text
+from lead_pipeline.lib.interrupts import INTERRUPTED, interrupted
 
 try:
     SETTINGS: mail.MailSettings | None = mail.mail_settings()
@@ -106,7 +107,10 @@ def _problems(context: dg.RunFailureSensorContext) -> list[str]:
             cause = error.cause if error and error.cause else error
             said = cause.message.strip() if cause else "failed"
             # "dagster._core.errors.DagsterAssetCheckFailedError: 1 blocking …" -> "1 blocking …"
-            said = said.split(": ", 1)[1] if said.split(": ", 1)[0].count(".") > 1 else said
+            # (a message that is only a class's name, as an interruption's, has no ": ")
+            head, colon, rest = said.partition(": ")
+            said = rest if colon and head.count(".") > 1 else said
+            said = INTERRUPTED if interrupted(error) else said
             failures.append(f"step {event.step_key}: {said.splitlines()[0].rstrip(':')}")
         elif event.event_type == dg.DagsterEventType.RUN_CANCELING:
             # run monitoring ending a run whose worker died: "… exceeding maximum runtime …"
