@@ -254,7 +254,7 @@ def run_school_refresh(school: str, snapshot: Path, *, output: Path | None = Non
         if user is not None and user.description:
             outcome.problems += user.description.split("; ")
         elif data and data.error:
-            outcome.problems.append(data.error.message.strip().splitlines()[0])
+            outcome.problems.append(cause(data.error))
         else:
             outcome.problems.append(f"{event.step_key}: step failed")
     return outcome
