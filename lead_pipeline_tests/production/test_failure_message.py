@@ -18,6 +18,15 @@ from lead_pipeline.lib.interrupts import INTERRUPTED
 from lead_pipeline_tests.builders import tiny
 
 
+def _failure_context(instance: dg.DagsterInstance, run_id: str) -> dg.RunFailureSensorContext:
+    """What the failure e-mail sensor is given for the failed run `run_id`."""
+    failure = next(e.dagster_event for e in instance.all_logs(
+        run_id, of_type=dg.DagsterEventType.RUN_FAILURE))
+    return dg.build_run_status_sensor_context(
+        sensor_name="refresh_failure_email", dagster_instance=instance,
+        dagster_run=instance.get_run_by_id(run_id), dagster_event=failure).for_run_failure()
+
+
 def test_problems_of_a_rejected_snapshot(tmp_path: Path) -> None:
     s = tiny()
     s.manifest["snapshotDate"] = "2026-11-28"
@@ -29,12 +38,7 @@ def test_problems_of_a_rejected_snapshot(tmp_path: Path) -> None:
             run_config=run_config(str(tmp_path / "snap")), instance=instance,
             raise_on_error=False)
         assert not result.success
-        run = instance.get_run_by_id(result.run_id)
-        failure = next(e.dagster_event for e in instance.all_logs(
-            result.run_id, of_type=dg.DagsterEventType.RUN_FAILURE))
-        context = dg.build_run_status_sensor_context(
-            sensor_name="refresh_failure_email", dagster_instance=instance, dagster_run=run,
-            dagster_event=failure).for_run_failure()
+        context = _failure_context(instance, result.run_id)
         assert alerts._snapshot_of(context) == (str(tmp_path / "snap"), "2026-11-28")
         assert alerts._problems(context) == [
             "Roster.startDate: 1 value(s) are not a date YYYY-MM-DD; rows: rosterID=800 (row 1)",
@@ -58,10 +62,5 @@ def test_a_step_stopped_by_a_signal_is_said_to_be_interrupted() -> None:
     with dg.instance_for_test() as instance:
         result = interrupted_job.execute_in_process(instance=instance, raise_on_error=False)
         assert not result.success
-        run = instance.get_run_by_id(result.run_id)
-        failure = next(e.dagster_event for e in instance.all_logs(
-            result.run_id, of_type=dg.DagsterEventType.RUN_FAILURE))
-        context = dg.build_run_status_sensor_context(
-            sensor_name="refresh_failure_email", dagster_instance=instance, dagster_run=run,
-            dagster_event=failure).for_run_failure()
+        context = _failure_context(instance, result.run_id)
         assert alerts._problems(context) == [f"step stopped: {INTERRUPTED}"]
