@@ -406,9 +406,8 @@ def in_postgres(sizes: list[int]) -> str:
     as production's (deploy/dagster.yaml) on a throwaway server on 127.0.0.1 (the production
     tests' own, lead_pipeline_tests/production/postgres.py): the fixed cost a deployment's
     refresh pays, with the sessions the run opened on the server. The markdown table."""
-    import shutil
-
     from lead_pipeline_tests.production import postgres
+    from lead_pipeline_tests.production.services import instance_home
 
     lines = ["| students | full refresh, in-memory instance | full refresh, PostgreSQL instance "
              "| events stored | sessions opened |", "|---|---|---|---|---|"]
@@ -421,9 +420,7 @@ def in_postgres(sizes: list[int]) -> str:
             snapshot = generate(size)
             database = cluster.database(f"bench_{size}")
             with tempfile.TemporaryDirectory(dir=ROOT / "data" / "generated") as tmp:
-                home = Path(tmp) / "home"
-                home.mkdir()
-                shutil.copy(ROOT / "deploy" / "dagster.yaml", home / "dagster.yaml")
+                home = instance_home(Path(tmp) / "home")  # the shipped deploy/dagster.yaml
                 plain = refresh(snapshot, Path(tmp) / "plain")
                 sessions = ("SELECT sessions FROM pg_stat_database "
                             f"WHERE datname = '{database.name}'")
