@@ -14,6 +14,7 @@ import pytest
 
 from lead_pipeline.lib import excel
 from lead_pipeline.lib.excel import SheetSpec, WorkbookJob, Writers, write_workbooks
+from lead_pipeline_tests.processes import alive
 
 
 def _jobs(folder: Path) -> list[WorkbookJob]:
@@ -56,15 +57,6 @@ def test_released_writers_exit_without_being_waited_for(tmp_path: Path) -> None:
     assert writers.pool is None and not multiprocessing.active_children()
 
 
-def _alive(pid: int) -> bool:
-    """Whether process `pid` still runs (a zombie waiting to be reaped does not)."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except FileNotFoundError:
-        return False
-    return "\nState:\tZ" not in status
-
-
 def test_writers_of_a_killed_process_do_not_outlive_it(tmp_path: Path) -> None:
     """A refresh killed outright never closes its writers: the writer sees that the process
     that started it is gone and ends itself (excel._watch_parent), instead of waiting for work
@@ -78,16 +70,16 @@ def test_writers_of_a_killed_process_do_not_outlive_it(tmp_path: Path) -> None:
     try:
         assert owner.stdout is not None
         pids = [int(p) for p in owner.stdout.readline().split()]
-        assert pids and all(_alive(pid) for pid in pids)
+        assert pids and all(alive(pid) for pid in pids)
         time.sleep(2 * excel.PARENT_CHECK_S)  # still there while its parent is
-        assert all(_alive(pid) for pid in pids)
+        assert all(alive(pid) for pid in pids)
     finally:
         owner.kill()
         owner.wait()
     deadline = time.monotonic() + 30
-    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+    while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not any(_alive(pid) for pid in pids)
+    assert not any(alive(pid) for pid in pids)
 
 
 def test_started_writers_take_small_jobs_and_stop_when_closed(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from lead_pipeline.lib.interrupts import INTERRUPTED
 from lead_pipeline.lib.paths import project_root
 from lead_pipeline.refresh import run_refresh, run_school_refresh
 from lead_pipeline_tests.operations.common import digests
+from lead_pipeline_tests.processes import alive
 
 
 def _published(out: Path) -> dict[str, str]:
@@ -150,4 +151,4 @@ def test_a_refresh_asked_to_stop_says_so_and_leaves_nothing_behind(tmp_path: Pat
     assert os.readlink(out / "latest") == before_link
     assert _published(out) == before
     assert writers, "the refresh had no writer process when it was asked to stop"
-    assert not [pid for pid in writers if Path(f"/proc/{pid}").exists()]
+    assert not [pid for pid in writers if alive(pid)]
