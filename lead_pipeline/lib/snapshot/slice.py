@@ -87,7 +87,9 @@ class Slice:
 
 
 def _source(path: Path) -> str:
-    # the same read options as reader._TableLoader._source
+    # the reader's dialect (reader._TableLoader._source: comma, double quote), every value as
+    # text, but the columns by their header's names (the filters name them), which DuckDB
+    # finds itself: giving them explicitly, as the reader does, was slower (docs/speed.md)
     if path.suffix == ".parquet":
         return f"read_parquet({lit(str(path))})"
     return (f"read_csv({lit(str(path))}, all_varchar=true, header=true, delim=',', "
