@@ -133,17 +133,40 @@ def drop_invalid_rows(con: duckdb.DuckDBPyConnection, schema: str,
     (referenced tables are visited first; no table points at itself, which a test of the
     schema keeps so), so a table's reasons are judged together, in one pass (`_drop_at_once`)."""
     loaded = set(tables)
+    judged = [(table, rules) for table in reference_order()
+              if table.name in loaded and (rules := _rules(schema, table, loaded))]
+    with_rows = _with_rows_to_drop(con, schema, judged)
     findings: list[Finding] = []
-    for table in reference_order():
-        if table.name not in loaded:
-            continue
-        rules = _rules(schema, table, loaded)
-        if not rules:
-            continue
-        findings.extend(_drop_at_once(con, schema, table, rules))
+    changed: set[str] = set()
+    for table, rules in judged:
+        if table.name in with_rows or any(c.references in changed for c in table.references):
+            dropped = _drop_at_once(con, schema, table, rules)
+            findings.extend(dropped)
+            if dropped:
+                changed.add(table.name)
     if "Trial" in loaded:
         findings.extend(_active_trials(con, schema))
     return findings
+
+
+def _reason(rules: list[_Rule]) -> str:
+    """SQL for the index of the first of `rules` a row meets (NULL: it meets none)."""
+    return "CASE " + " ".join(f"WHEN {rule.condition} THEN {i}"
+                              for i, rule in enumerate(rules)) + " END"
+
+
+def _with_rows_to_drop(con: duckdb.DuckDBPyConnection, schema: str,
+                       judged: list[tuple[Table, list[_Rule]]]) -> set[str]:
+    """The tables with a row to leave out when judged against the tables as loaded, every
+    table in one query (one round trip instead of one per table: 0.04 -> 0.02 s at 5,000
+    students, 0.15 -> 0.09 s at 100,000, docs/speed.md). Only they, and the tables pointing
+    at a table that lost rows, can have rows to leave out in the table-by-table pass: any
+    other is judged against the same rows as here."""
+    if not judged:
+        return set()
+    return {name for name, n in con.execute(" UNION ALL ".join(
+        f"SELECT {lit(table.name)}, count({_reason(rules)}) FROM {q(schema)}.{q(table.name)}"
+        for table, rules in judged)).fetchall() if n}
 
 
 def _drop_at_once(con: duckdb.DuckDBPyConnection, schema: str, table: Table,
@@ -154,8 +177,7 @@ def _drop_at_once(con: duckdb.DuckDBPyConnection, schema: str, table: Table,
     rows to leave out a handful, not a count, a listing and a delete per rule that has rows
     (integrity at 700,000 students: 1.81 -> 1.67 s, at 5,000: 0.16 -> 0.14 s)."""
     target = f"{q(schema)}.{q(table.name)}"
-    reason = "CASE " + " ".join(f"WHEN {rule.condition} THEN {i}"
-                                for i, rule in enumerate(rules)) + " END"
+    reason = _reason(rules)
     counts = con.execute(
         "SELECT " + ", ".join(f"count_if(_reason = {i})" for i in range(len(rules)))
         + f" FROM (SELECT {reason} AS _reason FROM {target})").fetchone() or (0,) * len(rules)
