@@ -131,7 +131,8 @@ def drop_invalid_rows(con: duckdb.DuckDBPyConnection, schema: str,
     The reasons of a table are applied in order: a row is left out for the first reason it
     meets. Every reason is a test of the row alone and of other tables, already final
     (referenced tables are visited first; no table points at itself, which a test of the
-    schema keeps so), so a table's reasons are judged together, in one pass (`_drop_at_once`)."""
+    schema keeps so), so a table's reasons are judged together, in one pass (`_drop_at_once`),
+    and only in a table that can have rows to leave out (`_with_rows_to_drop`)."""
     loaded = set(tables)
     judged = [(table, rules) for table in reference_order()
               if table.name in loaded and (rules := _rules(schema, table, loaded))]
