@@ -132,16 +132,19 @@ def drop_invalid_rows(con: duckdb.DuckDBPyConnection, schema: str,
     meets. Every reason is a test of the row alone and of other tables, already final
     (referenced tables are visited first; no table points at itself, which a test of the
     schema keeps so), so a table's reasons are judged together, in one pass (`_drop_at_once`),
-    and only in a table that can have rows to leave out (`_with_rows_to_drop`)."""
+    and only in a table that can have rows to leave out (`_counts_as_loaded`)."""
     loaded = set(tables)
     judged = [(table, rules) for table in reference_order()
               if table.name in loaded and (rules := _rules(schema, table, loaded))]
-    with_rows = _with_rows_to_drop(con, schema, judged)
+    as_loaded = _counts_as_loaded(con, schema, judged)
     findings: list[Finding] = []
     changed: set[str] = set()
     for table, rules in judged:
-        if table.name in with_rows or any(c.references in changed for c in table.references):
-            dropped = _drop_at_once(con, schema, table, rules)
+        # a table pointing at one that lost rows is counted again, against the rows kept
+        counts = None if any(c.references in changed for c in table.references) \
+            else as_loaded[table.name]
+        if counts is None or any(counts):
+            dropped = _drop_at_once(con, schema, table, rules, counts)
             findings.extend(dropped)
             if dropped:
                 changed.add(table.name)
@@ -156,34 +159,41 @@ def _reason(rules: list[_Rule]) -> str:
                               for i, rule in enumerate(rules)) + " END"
 
 
-def _with_rows_to_drop(con: duckdb.DuckDBPyConnection, schema: str,
-                       judged: list[tuple[Table, list[_Rule]]]) -> set[str]:
-    """The tables with a row to leave out when judged against the tables as loaded, every
+def _counts(schema: str, table: Table, rules: list[_Rule]) -> str:
+    """SQL for one row: the table's name and how many of its rows meet each of `rules` first
+    (a list, one count per rule)."""
+    per_rule = ", ".join(f"count_if(_reason = {i})" for i in range(len(rules)))
+    return (f"SELECT {lit(table.name)}, [{per_rule}] "
+            f"FROM (SELECT {_reason(rules)} AS _reason FROM {q(schema)}.{q(table.name)})")
+
+
+def _counts_as_loaded(con: duckdb.DuckDBPyConnection, schema: str,
+                      judged: list[tuple[Table, list[_Rule]]]) -> dict[str, list[int]]:
+    """Each table's rows to leave out per rule, judged against the tables as loaded, every
     table in one query: one round trip instead of one per table (a clean load's counts 0.04
-    -> 0.02 s at 5,000 students, 0.15 -> 0.09 s at 100,000; docs/speed.md). Only they, and
-    the tables pointing at a table that lost rows, can have rows to leave out in the
-    table-by-table pass: any other is judged against the same rows as here."""
+    -> 0.02 s at 5,000 students, 0.15 -> 0.09 s at 100,000; docs/speed.md). They stand for a
+    table whose referenced tables lost no rows: it is judged against the same rows as here."""
     if not judged:
-        return set()
-    return {name for name, n in con.execute(" UNION ALL ".join(
-        f"SELECT {lit(table.name)}, count({_reason(rules)}) FROM {q(schema)}.{q(table.name)}"
-        for table, rules in judged)).fetchall() if n}
+        return {}
+    return dict(con.execute(" UNION ALL ".join(
+        f"({_counts(schema, table, rules)})" for table, rules in judged)).fetchall())
 
 
 def _drop_at_once(con: duckdb.DuckDBPyConnection, schema: str, table: Table,
-                  rules: list[_Rule]) -> list[Finding]:
+                  rules: list[_Rule], counts: list[int] | None = None) -> list[Finding]:
     """`rules` applied in order, as deleting the rows of each one after another would (each
     row counted for the first rule it meets, the first rows of each named by row order), in
     one pass over the table: a clean table (the usual case) costs one query, and one with
     rows to leave out a handful, not a count, a listing and a delete per rule that has rows
-    (integrity at 700,000 students: 1.81 -> 1.67 s, at 5,000: 0.16 -> 0.14 s)."""
+    (integrity at 700,000 students: 1.81 -> 1.67 s, at 5,000: 0.16 -> 0.14 s). `counts`,
+    when given, are the table's counts per rule already made (`_counts_as_loaded`)."""
     target = f"{q(schema)}.{q(table.name)}"
-    reason = _reason(rules)
-    counts = con.execute(
-        "SELECT " + ", ".join(f"count_if(_reason = {i})" for i in range(len(rules)))
-        + f" FROM (SELECT {reason} AS _reason FROM {target})").fetchone() or (0,) * len(rules)
+    if counts is None:
+        row = con.execute(_counts(schema, table, rules)).fetchone()
+        counts = row[1] if row else [0] * len(rules)
     if not any(counts):
         return []
+    reason = _reason(rules)
     labels = "CASE _reason " + " ".join(
         f"WHEN {i} THEN {key_label(table, rule.shown, row=_row_number(table, rule))}"
         for i, rule in enumerate(rules)) + " END"
